@@ -1,0 +1,23 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "telemetry-gateway",
+    products: [
+        .executable(name: "telemetry-gateway", targets: ["telemetry-gateway"]),
+        .library(name: "Reactor", targets: ["Reactor"]),
+        .library(name: "RespClient", targets: ["RespClient"]),
+        .library(name: "Gateway", targets: ["Gateway"]),
+    ],
+    targets: [
+        // What Glibc's module map does not export: epoll, eventfd, timerfd, accept4.
+        .target(name: "CReactorShim"),
+        .target(name: "Reactor", dependencies: ["CReactorShim"]),
+        .target(name: "RespClient", dependencies: ["Reactor"]),
+        .target(name: "Gateway", dependencies: ["Reactor", "RespClient"]),
+        .executableTarget(name: "telemetry-gateway", dependencies: ["Gateway"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+        .testTarget(name: "RespClientTests", dependencies: ["RespClient", "Reactor"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient"]),
+    ]
+)

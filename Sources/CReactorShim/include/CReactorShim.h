@@ -1,0 +1,14 @@
+#ifndef C_REACTOR_SHIM_H
+#define C_REACTOR_SHIM_H
+
+// Glibc's Swift module map leaves these headers out, so the Reactor reaches them through this target.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+/// accept4(2) is only declared with _GNU_SOURCE; shim.c defines it and forwards.
+int crs_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+
+#endif
