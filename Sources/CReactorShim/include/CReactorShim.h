@@ -11,4 +11,7 @@
 /// accept4(2) is only declared with _GNU_SOURCE; shim.c defines it and forwards.
 int crs_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 
+/// pthread_setname_np(3) on the calling thread (also _GNU_SOURCE only); names show up in perf, top -H and gdb.
+int crs_set_thread_name(const char *name);
+
 #endif

@@ -1,3 +1,4 @@
+import CReactorShim
 import Glibc
 
 /// An IPv4 or IPv6 socket address, stored as the C struct the kernel wants so `bind`/`connect` need no conversion.

@@ -1,0 +1,340 @@
+import CReactorShim
+import Glibc
+import Synchronization
+
+/// Something registered with the loop for readiness of one fd.
+public protocol EventHandler: AnyObject {
+    /// Called on the loop thread with the readiness that fired, already narrowed to what the registration asks for
+    /// (plus hang-up and error, which the kernel always reports).
+    func handleEvents(_ events: EpollEvents)
+}
+
+/// Something that buffers output during a tick and writes it once, just before the loop sleeps.
+public protocol FlushHandler: AnyObject {
+    func flush()
+}
+
+/// A live registration: the fd plus the generation it was registered under. An event whose generation does not
+/// match the slot's current one belongs to an fd that was closed (and possibly reused) earlier in the same tick, and
+/// is dropped instead of being delivered to the newcomer.
+public struct Registration: Hashable, Sendable {
+    public let fd: Int32
+    let generation: UInt32
+}
+
+/// A single-threaded epoll reactor: every socket it owns is touched only by the thread inside `run()`.
+///
+/// ### One tick
+/// 1. Sleep in `epoll_wait` until I/O, the next timer, or a wake-up (no sleep at all when tasks are queued).
+/// 2. Deliver I/O events to their handlers (read requests, accept connections, read Redis replies).
+/// 3. Fire expired timers (timeouts, reconnect back-off).
+/// 4. Run tasks handed over by other threads through `execute`.
+/// 5. Flush: every `FlushHandler` that asked for it writes its buffered output with one syscall. Responses produced
+///    anywhere in the tick therefore leave in one `write`/`writev`, and `EPOLLOUT` is armed only for leftovers.
+///
+/// ### Cross-thread wake-ups
+/// Other threads call `execute`, which appends to a locked inbox and writes the eventfd only when it flips
+/// `wakeupPending` from false to true. The loop sets the flag as soon as it wakes and clears it only in the critical
+/// section where it finds the inbox empty right before sleeping, so a burst of tasks costs one eventfd write per
+/// sleep, and no task can be left behind while the loop sleeps.
+public final class EventLoop: @unchecked Sendable {
+    private struct Slot {
+        var generation: UInt32 = 0
+        var interest: EpollEvents = []
+        var handler: (any EventHandler)?
+    }
+
+    private struct Inbox {
+        var tasks: [@Sendable () -> Void] = []
+        var wakeupPending = false
+        var closed = false
+    }
+
+    /// Counters a test or a metrics scrape can read from the loop thread.
+    public struct Statistics: Sendable {
+        public var ticks = 0
+        public var eventsDelivered = 0
+        public var staleEventsDropped = 0
+        public var wakeupsSignalled = 0
+        public var tasksRun = 0
+        public var timersFired = 0
+    }
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let clock: any MonotonicClock
+    private let inbox = Mutex(Inbox())
+    private let stopRequested = Atomic<Bool>(false)
+    private let loopThread = Atomic<UInt>(0)
+    private let wakeupsSignalled = Atomic<Int>(0)
+
+    // Loop-thread state.
+    private var slots: [Slot] = []
+    private var nextGeneration: UInt32 = 1
+    private var timers = TimerQueue<() -> Void>()
+    private var flushQueue: [any FlushHandler] = []
+    private var runningTasks: [@Sendable () -> Void] = []
+    private var events: UnsafeMutableBufferPointer<epoll_event>
+    private var statistics = Statistics()
+
+    /// The time at the start of the current tick; handlers use it instead of reading the clock per event.
+    public private(set) var now: MonotonicInstant
+
+    public init(clock: any MonotonicClock = SystemClock()) throws(SystemError) {
+        self.clock = clock
+        self.now = clock.now()
+        epollFD = try Epoll.create()
+        do {
+            wakeFD = try EventFD.create()
+        } catch {
+            Posix.close(epollFD)
+            throw error
+        }
+        events = .allocate(capacity: 256)
+        events.initialize(repeating: epoll_event())
+        // The doorbell is a plain registration whose handler only drains the counter.
+        try register(fd: wakeFD, interest: .readable, handler: Doorbell(fd: wakeFD))
+    }
+
+    deinit {
+        Posix.close(wakeFD)
+        Posix.close(epollFD)
+        events.deallocate()
+    }
+
+    // MARK: Threads
+
+    /// Starts a dedicated thread that runs the loop until `stop()`; returns once the loop thread is running, with
+    /// the thread so the caller can join it after stopping.
+    public static func startThread(
+        name: String, clock: any MonotonicClock = SystemClock()
+    ) throws(SystemError) -> (EventLoop, OSThread) {
+        let loop = try EventLoop(clock: clock)
+        let started = Atomic<Bool>(false)
+        let thread = OSThread(name: name) {
+            loop.run(onStart: { started.store(true, ordering: .releasing) })
+        }
+        while !started.load(ordering: .acquiring) { sched_yield() }
+        return (loop, thread)
+    }
+
+    /// True on the thread running the loop.
+    public var inLoop: Bool {
+        pthread_equal(pthread_self(), pthread_t(loopThread.load(ordering: .relaxed))) != 0
+    }
+
+    /// Runs ticks on the calling thread until `stop()` is called. Returns after the inbox is closed: tasks submitted
+    /// afterwards are dropped, never run on a dead loop.
+    public func run(onStart: () -> Void = {}) {
+        loopThread.store(UInt(pthread_self()), ordering: .relaxed)
+        onStart()
+        while !stopRequested.load(ordering: .relaxed) {
+            tick()
+        }
+        inbox.withLock { $0.closed = true; $0.tasks.removeAll() }
+    }
+
+    /// Asks the loop to return from `run()` after the current tick. Safe from any thread.
+    public func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+        execute {}
+    }
+
+    // MARK: Cross-thread tasks
+
+    /// Runs `task` on the loop thread during its next tick. Safe from any thread; at most one eventfd write per sleep
+    /// however many tasks arrive.
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        inbox.withLock { inbox in
+            guard !inbox.closed else { return }
+            inbox.tasks.append(task)
+            if !inbox.wakeupPending {
+                inbox.wakeupPending = true
+                // Signalled under the lock so that the loop can never close the eventfd between the check and the
+                // write. This happens once per sleep, so the lock is held for one syscall at most that often.
+                EventFD.signal(wakeFD)
+                wakeupsSignalled.add(1, ordering: .relaxed)
+            }
+        }
+    }
+
+    // MARK: Registrations (loop thread)
+
+    @discardableResult
+    public func register(fd: Int32, interest: EpollEvents, handler: any EventHandler) throws(SystemError) -> Registration {
+        if Int(fd) >= slots.count {
+            slots.append(contentsOf: repeatElement(Slot(), count: max(Int(fd) + 1, slots.count * 2) - slots.count))
+        }
+        let generation = nextGeneration
+        nextGeneration = nextGeneration == UInt32.max ? 1 : nextGeneration + 1
+        let registration = Registration(fd: fd, generation: generation)
+        try Epoll.add(epollFD, fd: fd, events: interest, data: Self.userData(registration))
+        slots[Int(fd)] = Slot(generation: generation, interest: interest, handler: handler)
+        return registration
+    }
+
+    /// Changes what the registration waits for; skips the syscall when nothing changes.
+    public func modify(_ registration: Registration, interest: EpollEvents) throws(SystemError) {
+        guard isLive(registration) else { return }
+        let index = Int(registration.fd)
+        guard slots[index].interest != interest else { return }
+        try Epoll.modify(epollFD, fd: registration.fd, events: interest, data: Self.userData(registration))
+        slots[index].interest = interest
+    }
+
+    public func interest(of registration: Registration) -> EpollEvents? {
+        isLive(registration) ? slots[Int(registration.fd)].interest : nil
+    }
+
+    /// Removes the fd from epoll and forgets its handler. Call before closing the fd: epoll watches open file
+    /// descriptions, not numbers, so closing first could leave a ghost registration behind.
+    public func deregister(_ registration: Registration) {
+        guard isLive(registration) else { return }
+        try? Epoll.delete(epollFD, fd: registration.fd)
+        slots[Int(registration.fd)] = Slot()
+    }
+
+    private func isLive(_ registration: Registration) -> Bool {
+        let index = Int(registration.fd)
+        return index < slots.count && slots[index].generation == registration.generation && slots[index].handler != nil
+    }
+
+    private static func userData(_ registration: Registration) -> UInt64 {
+        UInt64(registration.generation) << 32 | UInt64(UInt32(bitPattern: registration.fd))
+    }
+
+    // MARK: Timers (loop thread)
+
+    @discardableResult
+    public func scheduleTimer(at deadline: MonotonicInstant, _ body: @escaping () -> Void) -> TimerID {
+        timers.schedule(at: deadline, body)
+    }
+
+    @discardableResult
+    public func scheduleTimer(after delay: Duration, _ body: @escaping () -> Void) -> TimerID {
+        timers.schedule(at: clock.now() + delay, body)
+    }
+
+    public func cancelTimer(_ id: TimerID) {
+        timers.cancel(id)
+    }
+
+    public var pendingTimerCount: Int { timers.count }
+
+    // MARK: Flushing (loop thread)
+
+    /// Queues `handler.flush()` for the end of this tick. Handlers keep their own "already queued" flag, so each
+    /// is queued at most once per tick.
+    public func requestFlush(_ handler: any FlushHandler) {
+        flushQueue.append(handler)
+    }
+
+    public var stats: Statistics {
+        var copy = statistics
+        copy.wakeupsSignalled = wakeupsSignalled.load(ordering: .relaxed)
+        return copy
+    }
+
+    // MARK: The tick
+
+    /// One iteration. `maximumWait` caps the sleep (tests use zero to poll).
+    func tick(maximumWait: Duration? = nil) {
+        let timeout = sleepTimeout(cap: maximumWait)
+        let count: Int
+        do {
+            count = try Epoll.wait(epollFD, into: events, timeoutMilliseconds: timeout)
+        } catch {
+            fatalError("epoll_wait failed: \(error)")
+        }
+        now = clock.now()
+        inbox.withLock { $0.wakeupPending = true }
+        statistics.ticks += 1
+
+        for index in 0..<count {
+            deliver(events[index])
+        }
+        if count == events.count && events.count < 8192 {
+            growEvents()
+        }
+        fireTimers()
+        runTasks()
+        flushAll()
+    }
+
+    private func sleepTimeout(cap: Duration?) -> Int32 {
+        let mustNotSleep = inbox.withLock { inbox -> Bool in
+            if inbox.tasks.isEmpty {
+                inbox.wakeupPending = false
+                return false
+            }
+            return true
+        }
+        if mustNotSleep { return 0 }
+        var milliseconds: Int64 = -1
+        if let deadline = timers.nextDeadline() {
+            let waitNanos = deadline.nanoseconds(since: clock.now())
+            // Round up so a timer never fires early and the loop never spins on a sub-millisecond remainder.
+            milliseconds = Int64(min(waitNanos / 1_000_000 + (waitNanos % 1_000_000 == 0 ? 0 : 1), UInt64(Int32.max)))
+        }
+        if let cap {
+            let capMilliseconds = Int64(cap.nanosecondsClamped / 1_000_000)
+            milliseconds = milliseconds < 0 ? capMilliseconds : min(milliseconds, capMilliseconds)
+        }
+        return Int32(milliseconds)
+    }
+
+    private func deliver(_ event: epoll_event) {
+        let data = event.data.u64
+        let fd = Int(Int32(bitPattern: UInt32(truncatingIfNeeded: data)))
+        let generation = UInt32(truncatingIfNeeded: data >> 32)
+        guard fd < slots.count, slots[fd].generation == generation, let handler = slots[fd].handler else {
+            statistics.staleEventsDropped += 1
+            return
+        }
+        let fired = EpollEvents(rawValue: event.events)
+            .intersection(slots[fd].interest.union([.hangup, .error]))
+        guard !fired.isEmpty else { return }
+        statistics.eventsDelivered += 1
+        handler.handleEvents(fired)
+    }
+
+    private func growEvents() {
+        let bigger = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: events.count * 2)
+        bigger.initialize(repeating: epoll_event())
+        events.deallocate()
+        events = bigger
+    }
+
+    private func fireTimers() {
+        let current = clock.now()
+        now = current
+        while let body = timers.popExpired(now: current) {
+            statistics.timersFired += 1
+            body()
+        }
+    }
+
+    private func runTasks() {
+        inbox.withLock { swap(&$0.tasks, &runningTasks) }
+        guard !runningTasks.isEmpty else { return }
+        statistics.tasksRun += runningTasks.count
+        for task in runningTasks { task() }
+        runningTasks.removeAll(keepingCapacity: true)
+    }
+
+    private func flushAll() {
+        var index = 0
+        while index < flushQueue.count {
+            flushQueue[index].flush()
+            index += 1
+        }
+        flushQueue.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Drains the eventfd so it stops being readable; the tasks themselves are picked up by `runTasks`.
+private final class Doorbell: EventHandler {
+    let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    func handleEvents(_ events: EpollEvents) { EventFD.drain(fd) }
+}

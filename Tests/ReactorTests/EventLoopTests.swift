@@ -1,0 +1,174 @@
+import Glibc
+import Synchronization
+import Testing
+@testable import Reactor
+
+/// Records the readiness it is given.
+private final class RecordingHandler: EventHandler {
+    var calls: [EpollEvents] = []
+    var onEvent: ((EpollEvents) -> Void)?
+    func handleEvents(_ events: EpollEvents) {
+        calls.append(events)
+        onEvent?(events)
+    }
+}
+
+@Suite struct EventLoopTests {
+    /// Tasks submitted from many threads all run on the loop thread, and a burst submitted while the loop is awake
+    /// costs a single eventfd write, not one per task.
+    @Test func crossThreadTasksCoalesceWakeups() throws {
+        let loop = try EventLoop()
+        let ran = Atomic<Int>(0)
+        let onLoopThread = Atomic<Int>(0)
+        // Submit before the loop ever sleeps: the first task flips the pending flag, the other 3,999 see it set.
+        let threads = (0..<4).map { _ in
+            OSThread(name: "producer") {
+                for _ in 0..<1_000 {
+                    loop.execute {
+                        ran.add(1, ordering: .relaxed)
+                        if loop.inLoop { onLoopThread.add(1, ordering: .relaxed) }
+                    }
+                }
+            }
+        }
+        threads.forEach { $0.join() }
+        #expect(loop.stats.wakeupsSignalled == 1)
+        let loopThread = OSThread(name: "loop") { loop.run() }
+        while ran.load(ordering: .relaxed) < 4_000 { sched_yield() }
+        loop.stop()
+        loopThread.join()
+        #expect(onLoopThread.load(ordering: .relaxed) == 4_000)
+    }
+
+    /// A sleeping loop is woken by `execute` (no timeout, nothing else to wake it).
+    @Test func executeWakesASleepingLoop() throws {
+        let (loop, thread) = try EventLoop.startThread(name: "loop")
+        let done = Atomic<Bool>(false)
+        usleep(20_000)  // let it reach epoll_wait with an infinite timeout
+        loop.execute { done.store(true, ordering: .relaxed) }
+        while !done.load(ordering: .relaxed) { sched_yield() }
+        loop.stop()
+        thread.join()
+    }
+
+    /// Timers fire in deadline order when the clock passes them; a cancelled timer never fires.
+    @Test func timersFollowTheClock() throws {
+        let clock = ManualClock()
+        let loop = try EventLoop(clock: clock)
+        var fired: [String] = []
+        loop.scheduleTimer(after: .seconds(5)) { fired.append("5s") }
+        loop.scheduleTimer(after: .seconds(1)) { fired.append("1s") }
+        let cancelled = loop.scheduleTimer(after: .seconds(3)) { fired.append("3s") }
+        loop.cancelTimer(cancelled)
+        loop.tick(maximumWait: .zero)
+        #expect(fired.isEmpty)
+        clock.advance(by: .seconds(2))
+        loop.tick(maximumWait: .zero)
+        #expect(fired == ["1s"])
+        clock.advance(by: .seconds(4))
+        loop.tick(maximumWait: .zero)
+        #expect(fired == ["1s", "5s"])
+        #expect(loop.pendingTimerCount == 0)
+    }
+
+    /// With a real clock, the loop sleeps until the next timer rather than spinning or oversleeping badly.
+    @Test func sleepsUntilTheNextTimer() throws {
+        let loop = try EventLoop()
+        var fired = false
+        loop.scheduleTimer(after: .milliseconds(30)) { fired = true }
+        var ticks = 0
+        while !fired && ticks < 100 {
+            loop.tick()
+            ticks += 1
+        }
+        #expect(fired)
+        #expect(ticks <= 3)
+    }
+
+    /// Readable and hang-up readiness reach the registered handler; after deregistering, nothing does.
+    @Test func deliversReadinessToHandlers() throws {
+        let loop = try EventLoop()
+        let (left, right) = try Posix.socketpair()
+        defer { Posix.close(left) }
+        let handler = RecordingHandler()
+        let registration = try loop.register(fd: left, interest: .readable, handler: handler)
+        loop.tick(maximumWait: .zero)
+        #expect(handler.calls.isEmpty)
+
+        _ = try [UInt8]("x".utf8).withUnsafeBytes { try Posix.write(right, $0) }
+        loop.tick(maximumWait: .zero)
+        #expect(handler.calls.count == 1)
+        #expect(handler.calls[0].contains(.readable))
+
+        Posix.close(right)
+        loop.tick(maximumWait: .zero)
+        #expect(handler.calls.count == 2)
+
+        try loop.modify(registration, interest: [.readable, .writable])
+        #expect(loop.interest(of: registration) == [.readable, .writable])
+        loop.deregister(registration)
+        loop.tick(maximumWait: .zero)
+        #expect(handler.calls.count == 2)
+    }
+
+    /// An event already collected for an fd that a handler closed in the same tick, and whose number was reused by
+    /// a new registration, is dropped instead of reaching the newcomer.
+    @Test func dropsStaleEventsAfterDescriptorReuse() throws {
+        let loop = try EventLoop()
+        let (a1, b1) = try Posix.socketpair()
+        let (a2, b2) = try Posix.socketpair()
+        defer { [b1, b2].forEach { Posix.close($0) } }
+        let first = RecordingHandler()
+        let second = RecordingHandler()
+        let newcomer = RecordingHandler()
+        var registrations: [Int32: Registration] = [:]
+        var reused: (fd: Int32, peer: Int32)?
+        var closedByHandler: Set<Int32> = []
+
+        // Whichever handler runs first closes the other fd and registers a fresh socket on its number.
+        func closeOtherAndReuse(self fd: Int32, other: Int32) {
+            guard reused == nil else { return }
+            loop.deregister(registrations[other]!)
+            Posix.close(other)
+            closedByHandler.insert(other)
+            let (fresh, peer) = try! Posix.socketpair()
+            #expect(fresh == other, "the kernel hands out the lowest free number")
+            _ = try! loop.register(fd: fresh, interest: .readable, handler: newcomer)
+            reused = (fresh, peer)
+        }
+        first.onEvent = { _ in closeOtherAndReuse(self: a1, other: a2) }
+        second.onEvent = { _ in closeOtherAndReuse(self: a2, other: a1) }
+        registrations[a1] = try loop.register(fd: a1, interest: .readable, handler: first)
+        registrations[a2] = try loop.register(fd: a2, interest: .readable, handler: second)
+        _ = try [UInt8]("x".utf8).withUnsafeBytes { try Posix.write(b1, $0) }
+        _ = try [UInt8]("y".utf8).withUnsafeBytes { try Posix.write(b2, $0) }
+
+        loop.tick(maximumWait: .zero)
+        #expect(first.calls.count + second.calls.count == 1)
+        #expect(newcomer.calls.isEmpty)
+        #expect(loop.stats.staleEventsDropped == 1)
+        if let reused {
+            Posix.close(reused.fd)
+            Posix.close(reused.peer)
+        }
+        for fd in [a1, a2] where !closedByHandler.contains(fd) && fd != reused?.fd { Posix.close(fd) }
+    }
+
+    /// Flush handlers run once at the end of the tick in which they asked, after tasks and timers.
+    @Test func flushRunsAtTheEndOfTheTick() throws {
+        final class Flusher: FlushHandler, @unchecked Sendable {
+            var log: [String] = []
+            func flush() { log.append("flush") }
+        }
+        let loop = try EventLoop()
+        let flusher = Flusher()
+        loop.execute { [unowned loop] in
+            flusher.log.append("task")
+            loop.requestFlush(flusher)
+        }
+        loop.tick(maximumWait: .zero)
+        #expect(flusher.log == ["task", "flush"])
+        loop.tick(maximumWait: .zero)
+        #expect(flusher.log == ["task", "flush"])
+    }
+}
