@@ -157,16 +157,19 @@ public struct RESPDecoder: Sendable {
 
     /// The content of the line at `readIndex` (after its type byte), consumed together with its CRLF; nil until the
     /// CRLF is in. A CR must be followed by LF and an LF preceded by CR, anywhere in the line.
+    ///
+    /// The scan never looks past the last place the CR may sit under `maxLineBytes`, so the first offending byte in
+    /// stream order decides the error, however the input was split.
     private mutating func readLine() throws(RESPProtocolError) -> Range<Int>? {
         let contentStart = readIndex + 1
-        var index = contentStart + lineScannedBytes
         let end = buffer.count
-        while index < end {
+        let scanEnd = end - contentStart > limits.maxLineBytes ? contentStart + limits.maxLineBytes + 1 : end
+        var index = contentStart + lineScannedBytes
+        while index < scanEnd {
             let byte = buffer[index]
             if byte == Self.carriageReturn {
                 guard index + 1 < end else { break }
                 guard buffer[index + 1] == Self.lineFeed else { throw .crWithoutLF }
-                guard index - contentStart <= limits.maxLineBytes else { throw .lineTooLong }
                 readIndex = index + 2
                 lineScannedBytes = 0
                 return contentStart..<index

@@ -194,6 +194,7 @@ private let rejectionCases: [RejectionCase] = [
     RejectionCase("attribute over the element limit", "|3\r\n", "aggregate has more elements than the limit", limits: .init(maxElements: 2)),
     RejectionCase("line over the limit", "+hello\r\n", "line longer than the limit", limits: .init(maxLineBytes: 4)),
     RejectionCase("unterminated line over the limit", "-ERRORS", "line longer than the limit", limits: .init(maxLineBytes: 4)),
+    RejectionCase("bare LF past the line limit", "+abcdef\n", "line longer than the limit", limits: .init(maxLineBytes: 4)),
     RejectionCase("length line over the limit", "$00005\r\n", "line longer than the limit", limits: .init(maxLineBytes: 4)),
 ]
 
