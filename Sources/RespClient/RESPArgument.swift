@@ -26,7 +26,7 @@ extension RESPArgument {
             // `utf8CodeUnitCount` traps for a single-scalar StaticString; the buffer view works for both forms.
             return string.withUTF8Buffer { $0.count }
         case .integer(let integer):
-            return RESPDecimal.digitCount(integer.magnitude) + (integer < 0 ? 1 : 0)
+            return RESPDecimal.length(of: integer)
         }
     }
 }
