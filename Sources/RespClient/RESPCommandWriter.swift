@@ -45,7 +45,8 @@ struct RESPCommandWriter {
         var index = digitCount
         repeat {
             index -= 1
-            target.storeBytes(of: UInt8(truncatingIfNeeded: rest % 10) &+ UInt8(ascii: "0"), toByteOffset: index, as: UInt8.self)
+            let digit = UInt8(truncatingIfNeeded: rest % 10) &+ UInt8(ascii: "0")
+            target.storeBytes(of: digit, toByteOffset: index, as: UInt8.self)
             rest /= 10
         } while index > 0
     }

@@ -16,7 +16,8 @@ public struct RESPProtocolError: Error, Equatable, Sendable, CustomStringConvert
 
 extension RESPProtocolError {
     static func unexpectedTypeByte(_ byte: UInt8) -> RESPProtocolError {
-        let shown = (0x21...0x7E).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : "0x\(String(byte, radix: 16))"
+        let shown =
+            (0x21...0x7E).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : "0x\(String(byte, radix: 16))"
         return RESPProtocolError(reason: "unexpected reply type byte \(shown)")
     }
 

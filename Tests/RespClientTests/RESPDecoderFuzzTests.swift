@@ -68,9 +68,13 @@ private func randomValue(depth: Int, using generator: inout SeededGenerator) -> 
         let double = Double(bitPattern: UInt64.random(in: 0 ... .max, using: &generator))
         return .double(double.isNaN ? .nan : double)
     case 7:
-        let digits = String(UInt64.random(in: 0 ... .max, using: &generator)) + String(UInt64.random(in: 0 ... .max, using: &generator))
+        let digits =
+            String(UInt64.random(in: 0 ... .max, using: &generator))
+            + String(UInt64.random(in: 0 ... .max, using: &generator))
         return .bigNumber(Bool.random(using: &generator) ? "-" + digits : digits)
-    case 8: return .verbatimString(format: Bool.random(using: &generator) ? "txt" : "mkd", text: randomBytes(using: &generator))
+    case 8:
+        return .verbatimString(
+            format: Bool.random(using: &generator) ? "txt" : "mkd", text: randomBytes(using: &generator))
     case 9: return .array(children())
     case 10: return .map(pairs())
     case 11: return .set(children())
@@ -111,7 +115,8 @@ func randomGarbageOnlyThrowsOrWaits(_ limits: RESPDecoderLimits) {
 @Test func randomRepliesRoundTrip() {
     var generator = SeededGenerator(seed: 0xC0DEC)
     for _ in 0..<1_000 {
-        let values = (0..<Int.random(in: 1...4, using: &generator)).map { _ in randomValue(depth: 4, using: &generator) }
+        let count = Int.random(in: 1...4, using: &generator)
+        let values = (0..<count).map { _ in randomValue(depth: 4, using: &generator) }
         let input = values.flatMap(RESPTestWriter.encode)
         let expected = DecodeOutcome(replies: values)
         let outcome = randomChunking(input, using: &generator).decode()

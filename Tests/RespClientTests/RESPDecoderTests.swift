@@ -69,7 +69,8 @@ private let decoderCases: [DecoderCase] = [
     DecoderCase("RESP2 null array", "*-1\r\n", .null),
     DecoderCase("RESP3 null", "_\r\n", .null),
     DecoderCase("nulls in every form inside an array", "*3\r\n$-1\r\n*-1\r\n_\r\n", .array([.null, .null, .null])),
-    DecoderCase("array", "*3\r\n$3\r\nfoo\r\n:1\r\n+bar\r\n", .array([bulk("foo"), .integer(1), .simpleString("bar")])),
+    DecoderCase(
+        "array", "*3\r\n$3\r\nfoo\r\n:1\r\n+bar\r\n", .array([bulk("foo"), .integer(1), .simpleString("bar")])),
     DecoderCase("empty array", "*0\r\n", .array([])),
     DecoderCase(
         "nested arrays",
@@ -86,9 +87,13 @@ private let decoderCases: [DecoderCase] = [
     DecoderCase("positive infinity", ",inf\r\n", .double(.infinity)),
     DecoderCase("negative infinity", ",-inf\r\n", .double(-.infinity)),
     DecoderCase("infinity in capitals", ",INF\r\n", .double(.infinity)),
-    DecoderCase("big number", "(3492890328409238509324850943850943825024385\r\n", .bigNumber("3492890328409238509324850943850943825024385")),
+    DecoderCase(
+        "big number", "(3492890328409238509324850943850943825024385\r\n",
+        .bigNumber("3492890328409238509324850943850943825024385")),
     DecoderCase("negative big number", "(-12345678901234567890\r\n", .bigNumber("-12345678901234567890")),
-    DecoderCase("verbatim string", "=15\r\ntxt:Some string\r\n", .verbatimString(format: "txt", text: Array("Some string".utf8))),
+    DecoderCase(
+        "verbatim string", "=15\r\ntxt:Some string\r\n", .verbatimString(format: "txt", text: Array("Some string".utf8))
+    ),
     DecoderCase("empty verbatim string", "=4\r\nmkd:\r\n", .verbatimString(format: "mkd", text: [])),
     DecoderCase("blob error", "!21\r\nSYNTAX invalid syntax\r\n", .error("SYNTAX invalid syntax")),
     DecoderCase("empty blob error", "!0\r\n\r\n", .error("")),
@@ -185,17 +190,30 @@ private let rejectionCases: [RejectionCase] = [
     RejectionCase("big number of a minus only", "(-\r\n", "bad big number value"),
     RejectionCase("big number with letters", "(12a\r\n", "bad big number value"),
     RejectionCase("big number with plus", "(+1\r\n", "bad big number value"),
-    RejectionCase("verbatim string shorter than its format", "=3\r\ntxt\r\n", "verbatim string without a 3-byte format and ':'"),
-    RejectionCase("verbatim string without colon", "=5\r\ntxt-a\r\n", "verbatim string without a 3-byte format and ':'"),
-    RejectionCase("bulk over the limit", "$5\r\nhello\r\n", "blob longer than the limit", limits: .init(maxBulkBytes: 4)),
-    RejectionCase("blob error over the limit", "!5\r\nERR x\r\n", "blob longer than the limit", limits: .init(maxBulkBytes: 4)),
-    RejectionCase("array over the element limit", "*3\r\n:1\r\n:2\r\n:3\r\n", "aggregate has more elements than the limit", limits: .init(maxElements: 2)),
-    RejectionCase("map over the element limit", "%3\r\n", "aggregate has more elements than the limit", limits: .init(maxElements: 2)),
-    RejectionCase("attribute over the element limit", "|3\r\n", "aggregate has more elements than the limit", limits: .init(maxElements: 2)),
+    RejectionCase(
+        "verbatim string shorter than its format", "=3\r\ntxt\r\n", "verbatim string without a 3-byte format and ':'"),
+    RejectionCase(
+        "verbatim string without colon", "=5\r\ntxt-a\r\n", "verbatim string without a 3-byte format and ':'"),
+    RejectionCase(
+        "bulk over the limit", "$5\r\nhello\r\n", "blob longer than the limit", limits: .init(maxBulkBytes: 4)),
+    RejectionCase(
+        "blob error over the limit", "!5\r\nERR x\r\n", "blob longer than the limit", limits: .init(maxBulkBytes: 4)),
+    RejectionCase(
+        "array over the element limit", "*3\r\n:1\r\n:2\r\n:3\r\n", "aggregate has more elements than the limit",
+        limits: .init(maxElements: 2)),
+    RejectionCase(
+        "map over the element limit", "%3\r\n", "aggregate has more elements than the limit",
+        limits: .init(maxElements: 2)),
+    RejectionCase(
+        "attribute over the element limit", "|3\r\n", "aggregate has more elements than the limit",
+        limits: .init(maxElements: 2)),
     RejectionCase("line over the limit", "+hello\r\n", "line longer than the limit", limits: .init(maxLineBytes: 4)),
-    RejectionCase("unterminated line over the limit", "-ERRORS", "line longer than the limit", limits: .init(maxLineBytes: 4)),
-    RejectionCase("bare LF past the line limit", "+abcdef\n", "line longer than the limit", limits: .init(maxLineBytes: 4)),
-    RejectionCase("length line over the limit", "$00005\r\n", "line longer than the limit", limits: .init(maxLineBytes: 4)),
+    RejectionCase(
+        "unterminated line over the limit", "-ERRORS", "line longer than the limit", limits: .init(maxLineBytes: 4)),
+    RejectionCase(
+        "bare LF past the line limit", "+abcdef\n", "line longer than the limit", limits: .init(maxLineBytes: 4)),
+    RejectionCase(
+        "length line over the limit", "$00005\r\n", "line longer than the limit", limits: .init(maxLineBytes: 4)),
 ]
 
 /// Every RESP2 and RESP3 type decodes to its exact value whether the input arrives whole, split in two at any byte,

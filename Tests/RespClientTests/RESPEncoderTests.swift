@@ -15,7 +15,8 @@ private func encode(_ arguments: [RESPArgument]) -> [UInt8] {
         .staticString("device_id"), .string("d1"), .staticString("priority"), .string("HIGH"),
         .staticString("data"), .bytes(Array(data.utf8)),
     ]
-    let expected = "*9\r\n$4\r\nXADD\r\n$16\r\ntelemetry:events\r\n$1\r\n*\r\n$9\r\ndevice_id\r\n$2\r\nd1\r\n"
+    let expected =
+        "*9\r\n$4\r\nXADD\r\n$16\r\ntelemetry:events\r\n$1\r\n*\r\n$9\r\ndevice_id\r\n$2\r\nd1\r\n"
         + "$8\r\npriority\r\n$4\r\nHIGH\r\n$4\r\ndata\r\n$33\r\n\(data)\r\n"
     #expect(encode(arguments) == Array(expected.utf8))
     #expect(RESPEncoder.encodedLength(of: arguments) == expected.utf8.count)
@@ -23,7 +24,9 @@ private func encode(_ arguments: [RESPArgument]) -> [UInt8] {
 
 /// An empty argument is a zero-length bulk string, not a missing one.
 @Test func encodesAnEmptyArgument() {
-    #expect(encode([.staticString("SET"), .string("k"), .bytes([])]) == Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n".utf8))
+    #expect(
+        encode([.staticString("SET"), .string("k"), .bytes([])])
+            == Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n".utf8))
     #expect(encode([.string("")]) == Array("*1\r\n$0\r\n\r\n".utf8))
 }
 
@@ -88,7 +91,9 @@ private func randomArgument(using generator: inout SeededGenerator) -> RESPArgum
     case 1: return .slice(([0x78] + bytes + [0x79])[1..<length + 1])
     case 2: return .string(String(repeating: "é", count: length / 2))
     case 3: return .staticString("XADD")
-    default: return .integer(Int.random(in: Int.min...Int.max, using: &generator) >> Int.random(in: 0..<64, using: &generator))
+    default:
+        return .integer(
+            Int.random(in: Int.min...Int.max, using: &generator) >> Int.random(in: 0..<64, using: &generator))
     }
 }
 
