@@ -81,6 +81,7 @@ public struct RESPDecoder: Sendable {
             failure = error
             buffer = []
             readIndex = 0
+            lineScannedBytes = 0
             pendingBlob = nil
             openAggregates = []
             throw error
