@@ -252,11 +252,12 @@ import Testing
             let prefix = Array(bytes[..<length])
             let message = refusal(prefix)
             #expect(message != nil, "prefix of \(length) bytes was accepted")
+            _ = withGuardedBytes(prefix) { TelemetryPrescan.scan($0) }
         }
     }
 
-    /// Thousands of seeded random and mutated bodies never crash the decoder; whatever it accepts is also JSON to
-    /// Foundation and stores JSON objects.
+    /// Thousands of seeded random and mutated bodies never crash the decoder or the prescan; whatever the decoder
+    /// accepts is also JSON to Foundation, stores JSON objects, and agrees with the prescan's count.
     @Test func survivesGarbage() throws {
         var generator = SeededGenerator(seed: 0x7E1E_3E72)
         let awkwardBytes: [UInt8] = [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xA9, 0xED, 0xFF]
@@ -280,8 +281,10 @@ import Testing
                     }
                 }
             }
+            let prescan = withGuardedBytes(body) { TelemetryPrescan.scan($0) }
             guard case .success(let batch) = decodeGuarded(body) else { continue }
             accepted += 1
+            #expect(batch.events.count == (batch.isArray ? prescan.eventCount : 1))
             #expect((try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil)
             for event in batch.events {
                 let stored = try JSONSerialization.jsonObject(with: Data(event.data)) as? [String: Any]
