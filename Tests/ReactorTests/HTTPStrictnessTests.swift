@@ -115,7 +115,8 @@ struct Rejection: Sendable, CustomTestStringConvertible {
         Rejection("tab between name and colon", "GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", .whitespaceBeforeColon, 400),
         Rejection("empty header name", "GET / HTTP/1.1\r\nHost: a\r\n: b\r\n\r\n", .emptyHeaderName, 400),
         Rejection(
-            "delimiter in header name", "GET / HTTP/1.1\r\nHost: a\r\nX(Y: b\r\n\r\n", .invalidHeaderNameCharacter, 400),
+            "delimiter in header name", "GET / HTTP/1.1\r\nHost: a\r\nX(Y: b\r\n\r\n", .invalidHeaderNameCharacter,
+            400),
         Rejection(
             "DEL in header name", "GET / HTTP/1.1\r\nHost: a\r\nX\u{7F}: b\r\n\r\n", .invalidHeaderNameCharacter, 400),
         Rejection(
