@@ -1,0 +1,271 @@
+/// Scans one request head, resuming across calls where it stopped.
+///
+/// While a head is incomplete the connection keeps presenting the same bytes plus whatever arrived since, so every
+/// position recorded here stays valid and each byte is examined once: a peer trickling a 16 KiB head one byte at a
+/// time costs O(n), not O(n²) (picohttpparser's slowloris countermeasure, taken further).
+struct RequestHeadScanner {
+    /// Empty lines tolerated before a request line (RFC 9112 §2.2). Enough for the stray CRLF some clients send
+    /// after a body; few enough that a peer cannot idle forever on bytes no limit counts.
+    static let maxLeadingEmptyLines = 4
+
+    private enum State {
+        case emptyLineStart, emptyLineFeed, method, targetStart, target, version, requestLineFeed, fields
+    }
+
+    private var state = State.emptyLineStart
+    /// The next byte to examine; everything before it has been validated.
+    private(set) var scannedBytes = 0
+    private var emptyLines = 0
+    /// Where the request line starts; the head's owned copy begins here and all recorded offsets are relative to it.
+    private var lineStart = 0
+    /// The first index at which a request-line byte other than its CR exceeds `maxRequestLineBytes`.
+    private var lineLimitIndex = 0
+    private var targetStart = 0
+    private var versionStart = 0
+    private var line = RequestLine()
+    private var fieldScanner: FieldSectionScanner
+    /// Reused from head to head so recording offsets allocates only when a request has more fields than any before.
+    private var fields: [HTTPHeaders.Field] = []
+    private var framing = FramingFields()
+    private let limits: HTTPParserLimits
+
+    init(limits: HTTPParserLimits) {
+        self.limits = limits
+        fieldScanner = FieldSectionScanner(startingAt: 0, limits: limits)
+    }
+
+    /// Forgets the head just produced, keeping the field table's capacity for the next one.
+    mutating func reset() {
+        state = .emptyLineStart
+        scannedBytes = 0
+        emptyLines = 0
+        line = RequestLine()
+        fields.removeAll(keepingCapacity: true)
+        framing = FramingFields()
+    }
+
+    /// Continues scanning `input`, which must begin with the same bytes as on the previous call. Returns the head
+    /// and the bytes it spans once the empty line ending it has been read, nil while more bytes are needed.
+    mutating func scan(_ input: UnsafeRawBufferPointer) throws(HTTPParseError) -> (HTTPRequestHead, consumed: Int)? {
+        precondition(input.count >= scannedBytes, "bytes already scanned for this head were dropped")
+        let count = input.count
+        var i = scannedBytes
+        while i < count {
+            switch state {
+            case .emptyLineStart:
+                let byte = input[i]
+                if byte == ByteClass.cr {
+                    state = .emptyLineFeed
+                    i += 1
+                } else if ByteClass.isToken(byte) {
+                    lineStart = i
+                    lineLimitIndex = i + limits.maxRequestLineBytes
+                    state = .method
+                } else {
+                    throw byte == ByteClass.lf
+                        ? .bareLineFeed
+                        : byte == ByteClass.sp
+                            ? .malformedRequestLine
+                            : .invalidMethodCharacter
+                }
+
+            case .emptyLineFeed:
+                guard input[i] == ByteClass.lf else { throw .bareCarriageReturn }
+                emptyLines += 1
+                guard emptyLines <= Self.maxLeadingEmptyLines else { throw .tooManyEmptyLines }
+                i += 1
+                state = .emptyLineStart
+
+            case .method:
+                let end = min(count, lineLimitIndex)
+                while i < end && ByteClass.isToken(input[i]) { i += 1 }
+                guard i < count else { break }
+                let byte = try requestLineByte(input, at: i)
+                guard byte == ByteClass.sp else {
+                    throw byte == ByteClass.lf
+                        ? .bareLineFeed
+                        : byte == ByteClass.cr
+                            ? .malformedRequestLine
+                            : .invalidMethodCharacter
+                }
+                let method = UnsafeRawBufferPointer(rebasing: input[lineStart..<i])
+                line.knownMethod = HTTPMethod(knownToken: method)
+                line.methodLength = method.count
+                i += 1
+                state = .targetStart
+
+            case .targetStart:
+                let byte = try requestLineByte(input, at: i)
+                guard ByteClass.isTarget(byte) else {
+                    // A second SP, or a CR right after the method: the request line is missing a part.
+                    throw byte == ByteClass.lf
+                        ? .bareLineFeed
+                        : byte == ByteClass.sp || byte == ByteClass.cr ? .malformedRequestLine : .invalidTargetCharacter
+                }
+                targetStart = i
+                state = .target
+
+            case .target:
+                let end = min(count, lineLimitIndex)
+                while i < end && ByteClass.isTarget(input[i]) { i += 1 }
+                guard i < count else { break }
+                let byte = try requestLineByte(input, at: i)
+                guard byte == ByteClass.sp else {
+                    // `GET /` with nothing after it is an HTTP/0.9 request, which this server does not speak.
+                    throw byte == ByteClass.lf
+                        ? .bareLineFeed
+                        : byte == ByteClass.cr
+                            ? .missingVersion
+                            : .invalidTargetCharacter
+                }
+                try recordTarget(input, targetStart..<i)
+                i += 1
+                versionStart = i
+                state = .version
+
+            case .version:
+                let byte = try requestLineByte(input, at: i)
+                let offset = i - versionStart
+                if offset == 8 && byte == ByteClass.cr {
+                    state = .requestLineFeed
+                } else if offset == 8 || !Self.versionByteMatches(byte, at: offset) {
+                    // A second SP before the version or one after it is a malformed line, not a strange version.
+                    throw byte == ByteClass.lf
+                        ? .bareLineFeed
+                        : byte == ByteClass.sp
+                            ? .malformedRequestLine
+                            : .malformedVersion
+                }
+                i += 1
+
+            case .requestLineFeed:
+                guard input[i] == ByteClass.lf else { throw .bareCarriageReturn }
+                line.version = try Self.version(major: input[versionStart + 5], minor: input[versionStart + 7])
+                i += 1
+                fieldScanner = FieldSectionScanner(startingAt: i, limits: limits)
+                state = .fields
+
+            case .fields:
+                switch try fieldScanner.scan(input, from: &i) {
+                case .field:
+                    try recordField(input)
+                case .sectionEnd:
+                    let head = try makeHead(input, end: i)
+                    reset()
+                    return (head, consumed: i)
+                case .needMore:
+                    break
+                }
+            }
+        }
+        scannedBytes = i
+        return nil
+    }
+
+    /// Reads a request-line byte, refusing it with 414 if it lies past the limit. The CR ending the line is exempt,
+    /// so a line of exactly `maxRequestLineBytes` passes, and an overlong line is refused as soon as its first
+    /// excess byte arrives rather than when (if ever) its CRLF does.
+    private func requestLineByte(_ input: UnsafeRawBufferPointer, at i: Int) throws(HTTPParseError) -> UInt8 {
+        let byte = input[i]
+        guard i < lineLimitIndex || byte == ByteClass.cr else { throw .requestLineTooLong }
+        return byte
+    }
+
+    /// `HTTP-version = "HTTP/" DIGIT "." DIGIT`, matched byte by byte so garbage is refused as it arrives.
+    private static func versionByteMatches(_ byte: UInt8, at offset: Int) -> Bool {
+        switch offset {
+        case 0: byte == UInt8(ascii: "H")
+        case 1, 2: byte == UInt8(ascii: "T")
+        case 3: byte == UInt8(ascii: "P")
+        case 4: byte == UInt8(ascii: "/")
+        case 5, 7: byte &- UInt8(ascii: "0") < 10
+        default: byte == UInt8(ascii: ".")
+        }
+    }
+
+    private static func version(major: UInt8, minor: UInt8) throws(HTTPParseError) -> HTTPVersion {
+        guard major == UInt8(ascii: "1") else { throw .unsupportedVersion }
+        switch minor {
+        case UInt8(ascii: "1"): return .http1_1
+        case UInt8(ascii: "0"): return .http1_0
+        default: throw .unsupportedVersion
+        }
+    }
+
+    /// Checks the target's form against the method (RFC 9112 §3.2) and records where its path and query are.
+    private mutating func recordTarget(_ input: UnsafeRawBufferPointer, _ range: Range<Int>) throws(HTTPParseError) {
+        let target = UnsafeRawBufferPointer(rebasing: input[range])
+        let base = range.lowerBound - lineStart
+        line.target = base..<(base + target.count)
+        if target[0] == UInt8(ascii: "/") {
+            splitPathAndQuery(target, from: 0, base: base)
+        } else if line.knownMethod == .options && target.count == 1 && target[0] == UInt8(ascii: "*") {
+            line.path = line.target
+        } else if line.knownMethod == .connect {
+            line.path = line.target
+        } else if let authorityStart = Self.absoluteFormAuthorityStart(target) {
+            var authorityEnd = authorityStart
+            while authorityEnd < target.count && target[authorityEnd] != UInt8(ascii: "/")
+                && target[authorityEnd] != UInt8(ascii: "?")
+            {
+                authorityEnd += 1
+            }
+            // An http(s) URI with an empty host is invalid and must be rejected (RFC 9110 §4.2.1).
+            guard authorityEnd > authorityStart else { throw .invalidTargetForm }
+            splitPathAndQuery(target, from: authorityEnd, base: base)
+            line.pathIsImplicitRoot = line.path.isEmpty
+        } else {
+            throw .invalidTargetForm
+        }
+    }
+
+    private mutating func splitPathAndQuery(_ target: UnsafeRawBufferPointer, from pathStart: Int, base: Int) {
+        var pathEnd = pathStart
+        while pathEnd < target.count && target[pathEnd] != UInt8(ascii: "?") { pathEnd += 1 }
+        line.path = (base + pathStart)..<(base + pathEnd)
+        if pathEnd < target.count {
+            line.query = (base + pathEnd + 1)..<(base + target.count)
+        }
+    }
+
+    /// Where the authority of an `http://` or `https://` target begins (schemes are case-insensitive), or nil when
+    /// the target is not in absolute-form.
+    private static func absoluteFormAuthorityStart(_ target: UnsafeRawBufferPointer) -> Int? {
+        if target.count >= 7 && ByteClass.equalsLowercase(UnsafeRawBufferPointer(rebasing: target[0..<7]), "http://") {
+            return 7
+        }
+        if target.count >= 8 && ByteClass.equalsLowercase(UnsafeRawBufferPointer(rebasing: target[0..<8]), "https://") {
+            return 8
+        }
+        return nil
+    }
+
+    private mutating func recordField(_ input: UnsafeRawBufferPointer) throws(HTTPParseError) {
+        let scanner = fieldScanner
+        try framing.record(
+            name: UnsafeRawBufferPointer(rebasing: input[scanner.nameStart..<scanner.nameEnd]),
+            value: UnsafeRawBufferPointer(rebasing: input[scanner.valueStart..<scanner.valueEnd])
+        )
+        fields.append(
+            HTTPHeaders.Field(
+                nameStart: UInt32(scanner.nameStart - lineStart),
+                nameEnd: UInt32(scanner.nameEnd - lineStart),
+                valueStart: UInt32(scanner.valueStart - lineStart),
+                valueEnd: UInt32(scanner.valueEnd - lineStart)
+            )
+        )
+    }
+
+    /// Copies the head out of the caller's buffer: the two allocations a request costs.
+    private func makeHead(_ input: UnsafeRawBufferPointer, end: Int) throws(HTTPParseError) -> HTTPRequestHead {
+        let framing = try framing.framing(version: line.version, maxBodyBytes: limits.maxBodyBytes)
+        return HTTPRequestHead(
+            bytes: [UInt8](UnsafeRawBufferPointer(rebasing: input[lineStart..<end])),
+            fields: fields.withUnsafeBufferPointer { [HTTPHeaders.Field]($0) },
+            line: line,
+            framing: framing,
+            keepAlive: self.framing.keepAlive(version: line.version),
+            expectsContinue: self.framing.expectsContinue(version: line.version)
+        )
+    }
+}
