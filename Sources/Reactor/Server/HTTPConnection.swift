@@ -1,0 +1,454 @@
+import Glibc
+
+/// One accepted HTTP/1.1 connection, owned by the loop thread.
+///
+/// ### Input
+/// Bytes are read into the server's shared buffer and parsed in place. Only an unparsed tail (half a request) is
+/// copied into `carry`, so an idle keep-alive connection owns no input buffer.
+///
+/// ### Output and ordering
+/// Every parsed request gets the next sequence number and a slot in `inFlight`. Responses may complete in any order
+/// from any thread; a response is serialized into `out` only when every earlier one has been, so pipelined
+/// responses always leave in request order. `out` is written once at the end of the tick (`flush`); EPOLLOUT is
+/// armed only when the kernel did not take everything.
+///
+/// ### Phases and deadlines
+/// `phase` says what the connection is waiting for, and each phase has one deadline: the head of a request
+/// (header timeout, counted from accept or from the request's first byte), its body (body timeout), the next
+/// request (idle timeout), the client reading our output (send timeout), or our own handler (none: the handler is
+/// bounded by its own timeouts). One loop timer is kept armed at or before the deadline; moving a deadline later
+/// costs nothing, the timer re-arms itself when it fires early.
+final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
+    enum Phase: Equatable {
+        case awaitingHead(since: MonotonicInstant)
+        case awaitingBody(since: MonotonicInstant)
+        case idle(since: MonotonicInstant)
+        case awaitingHandler
+    }
+
+    private struct InFlight {
+        var response: HTTPResponse?
+        var framing: ResponseEncoder.Framing
+    }
+
+    let loop: EventLoop
+    private unowned let server: HTTPServer
+    private let fd: Int32
+    private var registration: Registration?
+    private var parser: HTTPRequestParser
+
+    // Input state.
+    private var carry: [UInt8] = []
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    /// A response decided from the head alone (see `HTTPHandler.respondBeforeBody`), sent when the request ends.
+    private var earlyResponse: HTTPResponse?
+    private var headStartedAt: MonotonicInstant?
+    private var idleSince: MonotonicInstant
+    /// No more requests will be parsed: the client asked to close, sent garbage, half-closed, or we are draining.
+    private var inputClosed = false
+    private var readingPausedForBackpressure = false
+
+    // Output state.
+    private var inFlight: [InFlight] = []
+    private var inFlightStart = 0
+    private var nextSequence: UInt64 = 0
+    private var firstInFlightSequence: UInt64 = 0
+    private var out: [UInt8] = []
+    private var outOffset = 0
+    private var flushQueued = false
+    private var closeWhenFlushed = false
+    private var lastWriteProgress: MonotonicInstant
+
+    // Deadline bookkeeping.
+    private var timer: TimerID?
+    private var timerDeadline: MonotonicInstant?
+    private(set) var closed = false
+
+    init(fd: Int32, server: HTTPServer) {
+        self.fd = fd
+        self.server = server
+        self.loop = server.loop
+        self.parser = HTTPRequestParser(limits: server.configuration.limits)
+        let now = server.loop.now
+        self.headStartedAt = now
+        self.idleSince = now
+        self.lastWriteProgress = now
+    }
+
+    func register() throws(SystemError) {
+        registration = try loop.register(fd: fd, interest: .readable, handler: self)
+        updateDeadline()
+    }
+
+    // MARK: Events
+
+    func handleEvents(_ events: EpollEvents) {
+        if events.contains(.writable) {
+            writeOutput()
+        }
+        if !closed && !events.isDisjoint(with: [.readable, .hangup, .error]) {
+            readInput()
+        }
+    }
+
+    private var inFlightCount: Int { inFlight.count - inFlightStart }
+
+    private var phase: Phase {
+        if head != nil { return .awaitingBody(since: headStartedAt ?? loop.now) }
+        if let headStartedAt { return .awaitingHead(since: headStartedAt) }
+        if inFlightCount > 0 { return .awaitingHandler }
+        return .idle(since: idleSince)
+    }
+
+    private func readInput() {
+        var budget = server.configuration.readBudgetPerEvent
+        while budget > 0 && !closed && !inputClosed && !readingPausedForBackpressure {
+            let result: IOResult<Int>
+            do {
+                result = try Posix.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: server.readBuffer[0..<min(budget, server.readBuffer.count)]))
+            } catch {
+                // ECONNRESET and friends: the client is gone; nothing can be delivered any more.
+                close()
+                return
+            }
+            switch result {
+            case .wouldBlock:
+                budget = 0
+            case .processed(0):
+                peerFinishedSending()
+                budget = 0
+            case .processed(let count):
+                budget -= count
+                consume(UnsafeRawBufferPointer(rebasing: server.readBuffer[0..<count]))
+            }
+        }
+        updateInterest()
+        updateDeadline()
+    }
+
+    /// EOF from the client. A client may half-close after sending its requests and still read the answers, so
+    /// the connection stays open until those are written.
+    private func peerFinishedSending() {
+        inputClosed = true
+        carry = []
+        if head != nil || inFlightCount == 0 && outOffset == out.count {
+            close()
+        } else {
+            closeWhenFlushed = true
+        }
+    }
+
+    private func consume(_ bytes: UnsafeRawBufferPointer) {
+        if carry.isEmpty {
+            let consumed = parse(bytes)
+            if consumed < bytes.count && !inputClosed {
+                carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
+            }
+        } else {
+            carry.append(contentsOf: bytes)
+            reparseCarry()
+        }
+        if !carry.isEmpty && head == nil && headStartedAt == nil {
+            headStartedAt = loop.now
+        }
+    }
+
+    private func reparseCarry() {
+        let consumed = carry.withUnsafeBytes { parse($0) }
+        if inputClosed || consumed == carry.count {
+            carry = []
+        } else if consumed > 0 {
+            carry.removeSubrange(0..<consumed)
+        }
+    }
+
+    /// Runs the parser over `bytes` until it needs more input, the pipelining cap is reached, or input closes.
+    /// Returns how many bytes were consumed.
+    private func parse(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var offset = 0
+        while !inputClosed && !closed {
+            if head == nil && inFlightCount >= server.configuration.maxPipelinedRequests {
+                readingPausedForBackpressure = true
+                return offset
+            }
+            switch parser.parse(UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
+            case .needMore(let consumed):
+                return offset + consumed
+            case .head(let parsed, let consumed):
+                offset += consumed
+                beginRequest(parsed)
+            case .body(let range, let consumed):
+                if earlyResponse == nil {
+                    body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(offset + range.lowerBound)..<(offset + range.upperBound)]))
+                }
+                offset += consumed
+            case .end(let consumed):
+                offset += consumed
+                finishRequest()
+            case .error(let error):
+                reject(status: error.status, reason: error.reason)
+                return bytes.count
+            }
+        }
+        return offset
+    }
+
+    private func beginRequest(_ parsed: HTTPRequestHead) {
+        headStartedAt = loop.now
+        if let response = server.handler.respondBeforeBody(to: parsed) {
+            if parsed.framing == .none {
+                earlyResponse = response
+                head = parsed
+                return
+            }
+            // The body will not be read, so the stream cannot be framed past it: answer and close.
+            enqueue(response, framing: .init(keepAlive: false, http10: parsed.version == .http1_0, isHead: parsed.method == .head))
+            inputClosed = true
+            return
+        }
+        head = parsed
+        if case .contentLength(let length) = parsed.framing {
+            body.reserveCapacity(length)
+        }
+        if parsed.expectsContinue && parsed.framing != .none && inFlightCount == 0 {
+            out.append(staticString: ResponseEncoder.continueResponse)
+            requestFlush()
+        }
+    }
+
+    private func finishRequest() {
+        guard let request = head else { return }
+        head = nil
+        headStartedAt = nil
+        let keepAlive = request.keepAlive && !server.isDraining
+        if !keepAlive { inputClosed = true }
+        let framing = ResponseEncoder.Framing(
+            keepAlive: keepAlive, http10: request.version == .http1_0, isHead: request.method == .head)
+        let sequence = nextSequence
+        nextSequence += 1
+        inFlight.append(InFlight(response: nil, framing: framing))
+        server.statistics.requests += 1
+        if let response = earlyResponse {
+            earlyResponse = nil
+            complete(sequence, with: response)
+            return
+        }
+        let requestBody = body
+        body = []
+        server.handler.handle(
+            HTTPRequest(head: request, body: requestBody, receivedAt: loop.now),
+            responder: HTTPResponder(connection: self, sequence: sequence))
+    }
+
+    /// A request the server refuses itself: answered in order after earlier responses, then the connection closes
+    /// (after a framing error the rest of the stream cannot be trusted).
+    private func reject(status: Int, reason: String) {
+        server.countRejection(status: status)
+        inputClosed = true
+        carry = []
+        head = nil
+        headStartedAt = nil
+        enqueue(server.handler.errorResponse(status: status, reason: reason),
+                framing: .init(keepAlive: false, http10: false, isHead: false))
+    }
+
+    /// Appends a response that takes the next sequence number and is already complete.
+    private func enqueue(_ response: HTTPResponse, framing: ResponseEncoder.Framing) {
+        let sequence = nextSequence
+        nextSequence += 1
+        inFlight.append(InFlight(response: nil, framing: framing))
+        complete(sequence, with: response)
+    }
+
+    // MARK: Responses
+
+    func complete(_ sequence: UInt64, with response: HTTPResponse) {
+        guard !closed, sequence >= firstInFlightSequence else { return }
+        let index = inFlightStart + Int(sequence - firstInFlightSequence)
+        guard index < inFlight.count, inFlight[index].response == nil else { return }
+        inFlight[index].response = response
+        guard index == inFlightStart else { return }
+
+        while inFlightStart < inFlight.count, let ready = inFlight[inFlightStart].response {
+            var framing = inFlight[inFlightStart].framing
+            if ready.closeConnection || server.isDraining { framing.keepAlive = false }
+            ResponseEncoder.append(ready, framing: framing, date: &server.dateCache, to: &out)
+            inFlight[inFlightStart].response = nil
+            inFlightStart += 1
+            firstInFlightSequence += 1
+            if !framing.keepAlive {
+                // Nothing after a closing response may be sent; abandon later requests.
+                closeWhenFlushed = true
+                inputClosed = true
+                inFlight.removeAll()
+                inFlightStart = 0
+                break
+            }
+        }
+        if inFlightStart == inFlight.count {
+            inFlight.removeAll(keepingCapacity: true)
+            inFlightStart = 0
+            idleSince = loop.now
+        }
+        requestFlush()
+        if readingPausedForBackpressure && inFlightCount < server.configuration.maxPipelinedRequests
+            && out.count - outOffset < server.configuration.maxBufferedOutputBytes {
+            readingPausedForBackpressure = false
+            reparseCarry()
+            updateInterest()
+        }
+        updateDeadline()
+    }
+
+    private func requestFlush() {
+        guard !flushQueued else { return }
+        flushQueued = true
+        loop.requestFlush(self)
+    }
+
+    func flush() {
+        flushQueued = false
+        guard !closed else { return }
+        writeOutput()
+    }
+
+    /// One send attempt; leftovers wait for EPOLLOUT.
+    private func writeOutput() {
+        guard outOffset < out.count else {
+            finishIfDone()
+            return
+        }
+        let result: IOResult<Int>
+        do {
+            result = try out.withUnsafeBytes { try Posix.send(fd, UnsafeRawBufferPointer(rebasing: $0[outOffset...])) }
+        } catch {
+            close()
+            return
+        }
+        if case .processed(let written) = result, written > 0 {
+            outOffset += written
+            lastWriteProgress = loop.now
+        }
+        if outOffset == out.count {
+            // Keep a small buffer for the next response; give big ones back so idle connections stay cheap.
+            if out.capacity > 16 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }
+            outOffset = 0
+            if readingPausedForBackpressure && inFlightCount < server.configuration.maxPipelinedRequests {
+                readingPausedForBackpressure = false
+                reparseCarry()
+            }
+        } else if out.count - outOffset >= server.configuration.maxBufferedOutputBytes {
+            readingPausedForBackpressure = true
+        }
+        updateInterest()
+        updateDeadline()
+        finishIfDone()
+    }
+
+    private func finishIfDone() {
+        if closeWhenFlushed && outOffset == out.count && (inputClosed && inFlightCount == 0) {
+            close()
+        }
+    }
+
+    private func updateInterest() {
+        guard let registration, !closed else { return }
+        var interest: EpollEvents = []
+        if !inputClosed && !readingPausedForBackpressure { interest.insert(.readable) }
+        if outOffset < out.count { interest.insert(.writable) }
+        do {
+            try loop.modify(registration, interest: interest)
+        } catch {
+            close()
+        }
+    }
+
+    // MARK: Draining and closing
+
+    /// Server shutdown: an idle connection closes now; a busy one finishes what it has and then closes.
+    func drain() {
+        if head == nil {
+            inputClosed = true
+            carry = []
+            headStartedAt = nil
+        }
+        closeWhenFlushed = true
+        if inFlightCount == 0 && head == nil && outOffset == out.count {
+            close()
+            return
+        }
+        updateInterest()
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        if let timer { loop.cancelTimer(timer) }
+        timer = nil
+        if let registration { loop.deregister(registration) }
+        registration = nil
+        Posix.close(fd)
+        carry = []
+        out = []
+        inFlight = []
+        body = []
+        server.connectionClosed(self)
+    }
+
+    // MARK: Deadlines
+
+    private var deadline: MonotonicInstant? {
+        let configuration = server.configuration
+        if outOffset < out.count {
+            return lastWriteProgress + configuration.sendTimeout
+        }
+        switch phase {
+        case .awaitingHead(let since): return since + configuration.headerTimeout
+        case .awaitingBody(let since): return since + configuration.bodyTimeout
+        case .idle(let since): return since + configuration.idleTimeout
+        case .awaitingHandler: return nil
+        }
+    }
+
+    private func updateDeadline() {
+        guard !closed, let deadline else { return }
+        if let armed = timerDeadline, armed <= deadline { return }
+        if let timer { loop.cancelTimer(timer) }
+        timerDeadline = deadline
+        timer = loop.scheduleTimer(at: deadline) { [unowned self] in self.timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerDeadline = nil
+        guard !closed, let deadline else { return }
+        if deadline > loop.now {
+            updateDeadline()
+            return
+        }
+        timedOut()
+    }
+
+    private func timedOut() {
+        if outOffset < out.count {
+            server.statistics.sendTimeouts += 1
+            close()
+            return
+        }
+        switch phase {
+        case .awaitingHead, .awaitingBody:
+            if case .awaitingBody = phase { server.statistics.bodyTimeouts += 1 } else { server.statistics.headerTimeouts += 1 }
+            if inFlightCount == 0 {
+                reject(status: 408, reason: "request timeout")
+            } else {
+                close()
+            }
+        case .idle:
+            server.statistics.idleTimeouts += 1
+            close()
+        case .awaitingHandler:
+            break
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Glibc
+
+/// An HTTP/1.1 server on one event loop: a listener plus the connections it accepted.
+///
+/// Everything here runs on the loop thread. Handlers are called on it too, and may answer later from any thread
+/// through `HTTPResponder`.
+public final class HTTPServer {
+    public struct Statistics: Sendable {
+        public var accepted = 0
+        public var open = 0
+        public var requests = 0
+        public var rejectedByStatus: [Int: Int] = [:]
+        public var headerTimeouts = 0
+        public var bodyTimeouts = 0
+        public var idleTimeouts = 0
+        public var sendTimeouts = 0
+        public var refusedOverCapacity = 0
+        public var shedForDescriptorExhaustion = 0
+    }
+
+    public let loop: EventLoop
+    public let configuration: HTTPServerConfiguration
+    let handler: any HTTPHandler
+    var statistics = Statistics()
+    var dateCache = DateCache()
+    private var listener: Listener?
+    private var connections: [ObjectIdentifier: HTTPConnection] = [:]
+    public private(set) var isDraining = false
+
+    /// One read buffer shared by every connection of this server: connections read into it and keep only the
+    /// unparsed tail, so 10,000 idle keep-alive connections hold no input buffers at all.
+    let readBuffer: UnsafeMutableRawBufferPointer
+
+    public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: any HTTPHandler) {
+        self.loop = loop
+        self.configuration = configuration
+        self.handler = handler
+        readBuffer = .allocate(byteCount: max(configuration.readBudgetPerEvent, 4096), alignment: 16)
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    /// Binds and starts accepting. Call on the loop thread, or before the loop runs on the thread that will run it.
+    /// Returns the bound address (useful with port 0).
+    @discardableResult
+    public func start() throws(SystemError) -> SocketAddress {
+        let listener = try Listener(
+            loop: loop, configuration: configuration.listener,
+            onAccept: { [unowned self] fd in self.accepted(fd) },
+            onShed: { [unowned self] fd in self.refuse(fd, reason: "out of file descriptors") })
+        self.listener = listener
+        return listener.address
+    }
+
+    public var stats: Statistics {
+        var copy = statistics
+        copy.open = connections.count
+        copy.shedForDescriptorExhaustion = listener?.statistics.shedForDescriptorExhaustion ?? 0
+        return copy
+    }
+
+    public var openConnections: Int { connections.count }
+
+    /// Stops accepting, closes idle connections, and lets busy ones finish their current requests (their responses
+    /// carry `Connection: close`). `openConnections` reaches zero when the drain is complete.
+    public func beginDraining() {
+        guard !isDraining else { return }
+        isDraining = true
+        listener?.close()
+        listener = nil
+        for connection in Array(connections.values) {
+            connection.drain()
+        }
+    }
+
+    /// Closes every connection at once (the end of a drain that ran out of time).
+    public func closeAll() {
+        listener?.close()
+        listener = nil
+        for connection in Array(connections.values) {
+            connection.close()
+        }
+    }
+
+    private func accepted(_ fd: Int32) {
+        statistics.accepted += 1
+        if isDraining || (configuration.maxConnections > 0 && connections.count >= configuration.maxConnections) {
+            statistics.refusedOverCapacity += 1
+            refuse(fd, reason: isDraining ? "server is shutting down" : "too many connections")
+            return
+        }
+        let connection = HTTPConnection(fd: fd, server: self)
+        do {
+            try connection.register()
+        } catch {
+            Posix.close(fd)
+            return
+        }
+        connections[ObjectIdentifier(connection)] = connection
+    }
+
+    /// Best-effort 503 on a socket the server will not serve, then close. The socket is fresh and its send buffer
+    /// empty, so the one non-blocking send normally takes the whole response.
+    private func refuse(_ fd: Int32, reason: String) {
+        var response = handler.errorResponse(status: 503, reason: reason)
+        response.headers.append((name: "Retry-After", value: "1"))
+        var out: [UInt8] = []
+        ResponseEncoder.append(
+            response, framing: .init(keepAlive: false, http10: false, isHead: false), date: &dateCache, to: &out)
+        _ = out.withUnsafeBytes { try? Posix.send(fd, $0) }
+        Posix.close(fd)
+    }
+
+    func connectionClosed(_ connection: HTTPConnection) {
+        connections.removeValue(forKey: ObjectIdentifier(connection))
+    }
+
+    func countRejection(status: Int) {
+        statistics.rejectedByStatus[status, default: 0] += 1
+    }
+}
