@@ -1,1 +1,4 @@
-print("telemetry-gateway: not wired yet")
+import Gateway
+import Glibc
+
+exit(Gateway.main(arguments: Array(CommandLine.arguments.dropFirst()), environment: Gateway.processEnvironment()))

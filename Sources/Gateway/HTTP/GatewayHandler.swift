@@ -1,0 +1,157 @@
+import Reactor
+import RespClient
+
+/// Routes requests and answers everything that does not need Redis on the reactor thread; telemetry is admitted
+/// (or refused with 503 at once) and handed to the consumers.
+final class GatewayHandler: HTTPHandler {
+    private let gateway: Gateway
+    private var context: IngestContext { gateway.context }
+    private var metrics: GatewayMetrics { gateway.metrics }
+
+    init(gateway: Gateway) {
+        self.gateway = gateway
+    }
+
+    // MARK: HTTPHandler
+
+    /// Requests that need no body to be answered (wrong route, wrong media type, stopped, overloaded) are answered
+    /// here when the client is waiting on `Expect: 100-continue` or sent no body: the body is never transferred.
+    func respondBeforeBody(to head: HTTPRequestHead) -> HTTPResponse? {
+        guard head.expectsContinue || head.framing == .none else { return nil }
+        switch Route.resolve(head) {
+        case .failure(let failure):
+            metrics.countResponse(route: failure.label, status: failure.response.status)
+            return failure.response
+        case .success(.telemetry):
+            guard let refusal = telemetryRefusalBeforeBody(head) else { return nil }
+            metrics.countResponse(route: .telemetry, status: refusal.response.status)
+            metrics.countRejected(refusal.reason, events: 1)
+            return refusal.response
+        case .success:
+            return nil
+        }
+    }
+
+    func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        switch Route.resolve(request.head) {
+        case .failure(let failure):
+            GatewayResponder(responder: responder, route: failure.label, metrics: metrics, receivedAt: request.receivedAt)
+                .respond(failure.response)
+        case .success(let route):
+            let responder = GatewayResponder(responder: responder, route: route.label, metrics: metrics, receivedAt: request.receivedAt)
+            switch route {
+            case .telemetry: ingest(request, responder)
+            case .health: responder.respond(gateway.healthResponse())
+            case .ready: responder.respond(gateway.readyResponse())
+            case .status: responder.respond(gateway.statusResponse())
+            case .metrics: responder.respond(gateway.metricsResponse(json: acceptsJSON(request.head)))
+            case .start, .stop: responder.respond(control(route, request.head))
+            }
+        }
+    }
+
+    func errorResponse(status: Int, reason: String) -> HTTPResponse {
+        metrics.countResponse(route: .rejected, status: status)
+        if status == 413 { metrics.countRejected(.tooLarge, events: 1) }
+        var response = Responses.error(status, reason)
+        response.closeConnection = true
+        if status == 503 { response.headers.append((name: "Retry-After", value: "1")) }
+        return response
+    }
+
+    // MARK: Telemetry
+
+    private struct Refusal {
+        let reason: RejectReason
+        let response: HTTPResponse
+    }
+
+    private func telemetryRefusalBeforeBody(_ head: HTTPRequestHead) -> Refusal? {
+        if !isJSON(head) {
+            return Refusal(reason: .unsupportedMediaType, response: Responses.error(415, "Content-Type must be application/json"))
+        }
+        if !gateway.isRunning {
+            return Refusal(reason: .stopped, response: Responses.unavailable("ingestion is stopped", retryAfterSeconds: 5))
+        }
+        if !context.redis.isUp {
+            return Refusal(reason: .redisUnavailable, response: Responses.unavailable("redis unavailable"))
+        }
+        return nil
+    }
+
+    private func ingest(_ request: HTTPRequest, _ responder: GatewayResponder) {
+        if let refusal = telemetryRefusalBeforeBody(request.head) {
+            metrics.countRejected(refusal.reason, events: 1)
+            responder.respond(refusal.response)
+            return
+        }
+        guard !request.body.isEmpty else {
+            metrics.countRejected(.invalid, events: 1)
+            responder.respond(Responses.error(400, "body: empty; expected a JSON object or array of objects"))
+            return
+        }
+        let prescan = request.body.withUnsafeBytes { TelemetryPrescan.scan($0) }
+        guard context.admission.admit(events: prescan.eventCount, highPriority: prescan.allHigh) else {
+            metrics.countRejected(.queueFull, events: prescan.eventCount)
+            responder.respond(Responses.unavailable("queue full"))
+            return
+        }
+        gateway.dispatcher.enqueue(IngestJob(
+            body: request.body, responder: responder, admittedEvents: prescan.eventCount,
+            receivedAtMilliseconds: wallClockMilliseconds()))
+    }
+
+    /// `application/json`, with optional parameters (`; charset=utf-8`), compared case-insensitively.
+    private func isJSON(_ head: HTTPRequestHead) -> Bool {
+        head.headers.withValueBytes(named: "content-type") { value in
+            guard let value else { return false }
+            let expected = Array("application/json".utf8)
+            var end = value.firstIndex(of: UInt8(ascii: ";")) ?? value.count
+            while end > 0 && (value[end - 1] == 0x20 || value[end - 1] == 0x09) { end -= 1 }
+            guard end == expected.count else { return false }
+            for index in 0..<end where value[index] | 0x20 != expected[index] | 0x20 {
+                return false
+            }
+            return true
+        }
+    }
+
+    private func acceptsJSON(_ head: HTTPRequestHead) -> Bool {
+        head.headers["accept"]?.lowercased().contains("application/json") ?? false
+    }
+
+    // MARK: Control
+
+    private func control(_ route: Route, _ head: HTTPRequestHead) -> HTTPResponse {
+        guard let expected = gateway.config.adminToken else {
+            return Responses.error(403, "no admin token is configured; start the gateway with --admin-token to enable /start and /stop")
+        }
+        guard let authorization = head.headers["authorization"] else {
+            return Responses.error(401, "missing Authorization: Bearer <admin token>",
+                                   headers: [(name: "WWW-Authenticate", value: "Bearer")])
+        }
+        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            return Responses.error(401, "Authorization must use the Bearer scheme",
+                                   headers: [(name: "WWW-Authenticate", value: "Bearer")])
+        }
+        guard constantTimeEquals(Array(parts[1].utf8), Array(expected.utf8)) else {
+            return Responses.error(403, "wrong admin token")
+        }
+        let running = route == .start
+        gateway.setRunning(running)
+        return Responses.json(200) { writer in
+            writer.field("ok", true)
+            writer.field("state", running ? "running" : "stopped")
+        }
+    }
+
+    /// Compares every byte whatever the first difference, so response timing does not leak the token's prefix.
+    private func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for index in 0..<max(a.count, b.count) {
+            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+        }
+        return difference == 0
+    }
+}

@@ -1,0 +1,95 @@
+import Reactor
+import RespClient
+
+/// One consumer thread's work: decode and validate a request body, encode its `XADD`s, submit them to Redis.
+///
+/// Each consumer owns its decoder and its encode buffer, so nothing on this path is shared or locked except the
+/// Redis outbox hand-off.
+final class Consumer {
+    private let context: IngestContext
+    private let decoder: TelemetryDecoder
+    private var commands: [UInt8] = []
+
+    init(context: IngestContext) {
+        self.context = context
+        self.decoder = TelemetryDecoder(limits: context.limits)
+    }
+
+    /// Runs until the queue is closed and drained.
+    func run(_ queue: WorkQueue<IngestJob>) {
+        var batch: [IngestJob] = []
+        while queue.popBatch(limit: 16, into: &batch) {
+            for job in batch {
+                process(job)
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+
+    func process(_ job: IngestJob) {
+        let started = SystemClock().now()
+        let metrics = context.metrics
+        metrics.queueDepth.add(-job.admittedEvents)
+        defer {
+            metrics.jobsProcessed.add()
+            metrics.processingMicros.add(Int(SystemClock().now().nanoseconds(since: started) / 1000))
+        }
+
+        let receivedAt = RFC3339.format(epochMilliseconds: job.receivedAtMilliseconds)
+        let decoded = job.body.withUnsafeBytes { body in
+            Result { () throws(TelemetryValidationError) -> TelemetryBatch in
+                try decoder.decode(body, receivedAt: receivedAt)
+            }
+        }
+        let batch: TelemetryBatch
+        switch decoded {
+        case .failure(let error):
+            reject(job, .invalid, Responses.error(400, error.message))
+            return
+        case .success(let value):
+            batch = value
+        }
+
+        commands.removeAll(keepingCapacity: true)
+        encode(batch)
+        let request = IngestRequest(
+            gateway: context, responder: job.responder, eventCount: batch.events.count,
+            admittedEvents: job.admittedEvents, isBatch: batch.isArray, lastEvent: batch.events.last?.data ?? [])
+        let submitted = commands.withUnsafeBytes { bytes in
+            Result { () throws(RedisError) in
+                try context.redis.submit(encoded: bytes, commandCount: request.commandCount, handler: request)
+            }
+        }
+        if case .failure(let error) = submitted {
+            let message = error == .overloaded ? "redis pipeline full" : "redis unavailable"
+            reject(job, .redisUnavailable, Responses.unavailable(message))
+        }
+        if commands.capacity > 4 << 20 { commands = [] }
+    }
+
+    private func reject(_ job: IngestJob, _ reason: RejectReason, _ response: HTTPResponse) {
+        context.admission.release(events: job.admittedEvents)
+        context.metrics.countRejected(reason, events: job.admittedEvents)
+        job.responder.respond(response)
+    }
+
+    /// `XADD <stream> [MAXLEN ~ n] * device_id <id> priority <P> data <json>` per event; a batch is wrapped in
+    /// MULTI/EXEC so Redis stores all of it or none of it.
+    private func encode(_ batch: TelemetryBatch) {
+        if batch.isArray { RESPEncoder.appendCommand([.staticString("MULTI")], to: &commands) }
+        for event in batch.events {
+            var arguments: [RESPArgument] = [.staticString("XADD"), .string(context.stream)]
+            if let maxLength = context.streamMaxLength {
+                arguments += [.staticString("MAXLEN"), .staticString("~"), .integer(maxLength)]
+            }
+            arguments += [
+                .staticString("*"),
+                .staticString("device_id"), .bytes(event.deviceID),
+                .staticString("priority"), .string(event.priority.rawValue),
+                .staticString("data"), .bytes(event.data),
+            ]
+            RESPEncoder.appendCommand(arguments, to: &commands)
+        }
+        if batch.isArray { RESPEncoder.appendCommand([.staticString("EXEC")], to: &commands) }
+    }
+}
