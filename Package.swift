@@ -16,8 +16,10 @@ let package = Package(
         .target(name: "RespClient", dependencies: ["Reactor"]),
         .target(name: "Gateway", dependencies: ["Reactor", "RespClient"]),
         .executableTarget(name: "telemetry-gateway", dependencies: ["Gateway"]),
+        // Process, socket and Redis helpers shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["RespClient"], path: "Tests/TestSupport"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
-        .testTarget(name: "RespClientTests", dependencies: ["RespClient", "Reactor"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient"]),
+        .testTarget(name: "RespClientTests", dependencies: ["RespClient", "Reactor", "TestSupport"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient", "TestSupport", "telemetry-gateway"]),
     ]
 )
