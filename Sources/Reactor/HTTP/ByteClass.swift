@@ -58,30 +58,23 @@ struct ByteClass: Sendable {
         return classes
     }
 
-    @inline(__always)
     func isToken(_ byte: UInt8) -> Bool { table[Int(byte)] & Self.token != 0 }
 
-    @inline(__always)
     func isFieldValue(_ byte: UInt8) -> Bool { table[Int(byte)] & Self.fieldValue != 0 }
 
-    @inline(__always)
     func isTarget(_ byte: UInt8) -> Bool { table[Int(byte)] & Self.target != 0 }
 
-    @inline(__always)
     func isQuotedText(_ byte: UInt8) -> Bool { table[Int(byte)] & Self.quotedText != 0 }
 
-    @inline(__always)
     func isHexDigit(_ byte: UInt8) -> Bool { table[Int(byte)] & Self.hexDigit != 0 }
 
     /// The value of a byte already known to be a hex digit.
-    @inline(__always)
     static func hexValue(_ byte: UInt8) -> Int {
         byte <= 0x39 ? Int(byte &- 0x30) : Int((byte | 0x20) &- 0x61 &+ 10)
     }
 
     /// ASCII lowercase of letters only. `byte | 0x20` alone is not enough for header names: it would fold the token
     /// characters `^` onto `~`.
-    @inline(__always)
     static func lowercased(_ byte: UInt8) -> UInt8 {
         byte &- 0x41 < 26 ? byte | 0x20 : byte
     }

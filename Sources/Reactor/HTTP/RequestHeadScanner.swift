@@ -9,7 +9,7 @@ struct RequestHeadScanner {
     static let maxLeadingEmptyLines = 4
 
     private enum State {
-        case emptyLineFeed, emptyLineStart, method, targetStart, target, version, requestLineFeed, fields
+        case emptyLineStart, emptyLineFeed, method, targetStart, target, version, requestLineFeed, fields
     }
 
     private var state = State.emptyLineStart
@@ -50,7 +50,7 @@ struct RequestHeadScanner {
     mutating func scan(_ input: UnsafeRawBufferPointer) throws(HTTPParseError) -> (HTTPRequestHead, consumed: Int)? {
         precondition(input.count >= scannedBytes, "bytes already scanned for this head were dropped")
         var i = scannedBytes
-        guard let head = try scan(input, from: &i) else {
+        guard let head = try advance(input, from: &i) else {
             scannedBytes = i
             return nil
         }
@@ -60,11 +60,9 @@ struct RequestHeadScanner {
 
     /// As in `FieldSectionScanner`, the states fall through in reading order, so a request line that is all there is
     /// read straight through without a dispatch per part.
-    private mutating func scan(
+    private mutating func advance(
         _ input: UnsafeRawBufferPointer, from i: inout Int
-    ) throws(HTTPParseError)
-        -> HTTPRequestHead?
-    {
+    ) throws(HTTPParseError) -> HTTPRequestHead? {
         let count = input.count
         while i < count {
             switch state {
@@ -283,17 +281,18 @@ struct RequestHeadScanner {
     }
 
     private mutating func recordField(_ input: UnsafeRawBufferPointer) throws(HTTPParseError) {
-        let scanner = fieldScanner
+        let name = fieldScanner.nameStart..<fieldScanner.nameEnd
+        let value = fieldScanner.valueStart..<fieldScanner.valueEnd
         try framing.record(
-            name: UnsafeRawBufferPointer(rebasing: input[scanner.nameStart..<scanner.nameEnd]),
-            value: UnsafeRawBufferPointer(rebasing: input[scanner.valueStart..<scanner.valueEnd])
+            name: UnsafeRawBufferPointer(rebasing: input[name]),
+            value: UnsafeRawBufferPointer(rebasing: input[value])
         )
         fields.append(
             HTTPHeaders.Field(
-                nameStart: UInt32(scanner.nameStart - lineStart),
-                nameEnd: UInt32(scanner.nameEnd - lineStart),
-                valueStart: UInt32(scanner.valueStart - lineStart),
-                valueEnd: UInt32(scanner.valueEnd - lineStart)
+                nameStart: UInt32(name.lowerBound - lineStart),
+                nameEnd: UInt32(name.upperBound - lineStart),
+                valueStart: UInt32(value.lowerBound - lineStart),
+                valueEnd: UInt32(value.upperBound - lineStart)
             )
         )
     }
