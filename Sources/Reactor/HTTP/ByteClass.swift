@@ -2,8 +2,10 @@
 /// with a single load instead of a chain of range comparisons.
 ///
 /// The table is computed once from the grammar rules below rather than written out as a literal, which keeps it
-/// readable and keeps the type checker fast.
-enum ByteClass {
+/// readable and keeps the type checker fast. Scanners hold their own reference to `shared`: reaching a lazily
+/// initialised global from inside a per-byte loop costs a `swift_once` check per byte, which measured as a third of
+/// the head parsing time.
+struct ByteClass: Sendable {
     /// `tchar`: method names, header names, transfer codings and chunk-extension names.
     static let token: UInt8 = 1 << 0
     /// `field-vchar / SP / HTAB`: what may appear inside a header value (obs-text included, controls and DEL not).
@@ -22,7 +24,13 @@ enum ByteClass {
     static let htab = UInt8(ascii: "\t")
     static let colon = UInt8(ascii: ":")
 
-    static let table: [UInt8] = (0...255).map { classify(UInt8($0)) }
+    static let shared = ByteClass()
+
+    private let table: [UInt8]
+
+    private init() {
+        table = (0...255).map { Self.classify(UInt8($0)) }
+    }
 
     private static func classify(_ byte: UInt8) -> UInt8 {
         var classes: UInt8 = 0
@@ -50,30 +58,23 @@ enum ByteClass {
         return classes
     }
 
-    @inline(__always)
-    static func isToken(_ byte: UInt8) -> Bool { table[Int(byte)] & token != 0 }
+    func isToken(_ byte: UInt8) -> Bool { table[Int(byte)] & Self.token != 0 }
 
-    @inline(__always)
-    static func isFieldValue(_ byte: UInt8) -> Bool { table[Int(byte)] & fieldValue != 0 }
+    func isFieldValue(_ byte: UInt8) -> Bool { table[Int(byte)] & Self.fieldValue != 0 }
 
-    @inline(__always)
-    static func isTarget(_ byte: UInt8) -> Bool { table[Int(byte)] & target != 0 }
+    func isTarget(_ byte: UInt8) -> Bool { table[Int(byte)] & Self.target != 0 }
 
-    @inline(__always)
-    static func isQuotedText(_ byte: UInt8) -> Bool { table[Int(byte)] & quotedText != 0 }
+    func isQuotedText(_ byte: UInt8) -> Bool { table[Int(byte)] & Self.quotedText != 0 }
 
-    @inline(__always)
-    static func isHexDigit(_ byte: UInt8) -> Bool { table[Int(byte)] & hexDigit != 0 }
+    func isHexDigit(_ byte: UInt8) -> Bool { table[Int(byte)] & Self.hexDigit != 0 }
 
     /// The value of a byte already known to be a hex digit.
-    @inline(__always)
     static func hexValue(_ byte: UInt8) -> Int {
         byte <= 0x39 ? Int(byte &- 0x30) : Int((byte | 0x20) &- 0x61 &+ 10)
     }
 
     /// ASCII lowercase of letters only. `byte | 0x20` alone is not enough for header names: it would fold the token
     /// characters `^` onto `~`.
-    @inline(__always)
     static func lowercased(_ byte: UInt8) -> UInt8 {
         byte &- 0x41 < 26 ? byte | 0x20 : byte
     }

@@ -32,6 +32,7 @@ struct ChunkedBodyDecoder {
     private var remainingInChunk = 0
     private var decodedBytes = 0
     private var trailers: FieldSectionScanner
+    private let classes = ByteClass.shared
     private let limits: HTTPParserLimits
 
     init(limits: HTTPParserLimits) {
@@ -102,37 +103,37 @@ struct ChunkedBodyDecoder {
         guard sizeLineBytes <= Self.maxSizeLineBytes || byte == ByteClass.cr else { throw .chunkLineTooLong }
         switch state {
         case .sizeStart:
-            guard ByteClass.isHexDigit(byte) else { throw byte == ByteClass.lf ? .bareLineFeed : .invalidChunkSize }
+            guard classes.isHexDigit(byte) else { throw byte == ByteClass.lf ? .bareLineFeed : .invalidChunkSize }
             chunkSize = ByteClass.hexValue(byte)
             state = .size
         case .size:
-            if ByteClass.isHexDigit(byte) {
+            if classes.isHexDigit(byte) {
                 guard chunkSize <= Int.max >> 4 else { throw .chunkSizeOverflow }
                 chunkSize = chunkSize << 4 | ByteClass.hexValue(byte)
             } else {
                 try endOfElement(byte, orElse: .invalidChunkSize)
             }
         case .extensionNameStart:
-            guard ByteClass.isToken(byte) else {
+            guard classes.isToken(byte) else {
                 throw byte == ByteClass.lf ? .bareLineFeed : .invalidChunkExtension
             }
             state = .extensionName
         case .extensionName:
             if byte == UInt8(ascii: "=") {
                 state = .extensionValueStart
-            } else if !ByteClass.isToken(byte) {
+            } else if !classes.isToken(byte) {
                 try endOfElement(byte, orElse: .invalidChunkExtension)
             }
         case .extensionValueStart:
             if byte == UInt8(ascii: "\"") {
                 state = .extensionQuoted
-            } else if ByteClass.isToken(byte) {
+            } else if classes.isToken(byte) {
                 state = .extensionToken
             } else {
                 throw byte == ByteClass.lf ? .bareLineFeed : .invalidChunkExtension
             }
         case .extensionToken:
-            if !ByteClass.isToken(byte) {
+            if !classes.isToken(byte) {
                 try endOfElement(byte, orElse: .invalidChunkExtension)
             }
         case .extensionQuoted:
@@ -140,11 +141,11 @@ struct ChunkedBodyDecoder {
                 state = .extensionAfterQuoted
             } else if byte == UInt8(ascii: "\\") {
                 state = .extensionQuotedPair
-            } else if !ByteClass.isQuotedText(byte) {
+            } else if !classes.isQuotedText(byte) {
                 throw .invalidChunkExtension
             }
         case .extensionQuotedPair:
-            guard ByteClass.isFieldValue(byte) else { throw .invalidChunkExtension }
+            guard classes.isFieldValue(byte) else { throw .invalidChunkExtension }
             state = .extensionQuoted
         case .extensionAfterQuoted:
             try endOfElement(byte, orElse: .invalidChunkExtension)

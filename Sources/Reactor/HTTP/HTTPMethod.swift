@@ -21,47 +21,69 @@ public enum HTTPMethod: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { name }
+}
 
-    /// Recognises the registered methods straight from the request-line bytes, so the common case builds no String.
-    init?(knownToken bytes: UnsafeRawBufferPointer) {
-        switch bytes.count {
-        case 3:
-            if ByteClass.equals(bytes, "GET") {
-                self = .get
-            } else if ByteClass.equals(bytes, "PUT") {
-                self = .put
-            } else {
+extension HTTPMethod {
+    /// The registered methods without `.other`'s String payload, so the parsed request line stays a plain value that
+    /// is copied without reference counting.
+    enum Registered: UInt8, Sendable {
+        case get, head, post, put, delete, options, patch, trace, connect
+
+        /// Recognises a registered method straight from the request-line bytes, so the common case builds no String.
+        init?(token bytes: UnsafeRawBufferPointer) {
+            switch bytes.count {
+            case 3:
+                if ByteClass.equals(bytes, "GET") {
+                    self = .get
+                } else if ByteClass.equals(bytes, "PUT") {
+                    self = .put
+                } else {
+                    return nil
+                }
+            case 4:
+                if ByteClass.equals(bytes, "POST") {
+                    self = .post
+                } else if ByteClass.equals(bytes, "HEAD") {
+                    self = .head
+                } else {
+                    return nil
+                }
+            case 5:
+                if ByteClass.equals(bytes, "PATCH") {
+                    self = .patch
+                } else if ByteClass.equals(bytes, "TRACE") {
+                    self = .trace
+                } else {
+                    return nil
+                }
+            case 6:
+                guard ByteClass.equals(bytes, "DELETE") else { return nil }
+                self = .delete
+            case 7:
+                if ByteClass.equals(bytes, "OPTIONS") {
+                    self = .options
+                } else if ByteClass.equals(bytes, "CONNECT") {
+                    self = .connect
+                } else {
+                    return nil
+                }
+            default:
                 return nil
             }
-        case 4:
-            if ByteClass.equals(bytes, "POST") {
-                self = .post
-            } else if ByteClass.equals(bytes, "HEAD") {
-                self = .head
-            } else {
-                return nil
-            }
-        case 5:
-            if ByteClass.equals(bytes, "PATCH") {
-                self = .patch
-            } else if ByteClass.equals(bytes, "TRACE") {
-                self = .trace
-            } else {
-                return nil
-            }
-        case 6:
-            guard ByteClass.equals(bytes, "DELETE") else { return nil }
-            self = .delete
-        case 7:
-            if ByteClass.equals(bytes, "OPTIONS") {
-                self = .options
-            } else if ByteClass.equals(bytes, "CONNECT") {
-                self = .connect
-            } else {
-                return nil
-            }
-        default:
-            return nil
+        }
+    }
+
+    init(_ registered: Registered) {
+        switch registered {
+        case .get: self = .get
+        case .head: self = .head
+        case .post: self = .post
+        case .put: self = .put
+        case .delete: self = .delete
+        case .options: self = .options
+        case .patch: self = .patch
+        case .trace: self = .trace
+        case .connect: self = .connect
         }
     }
 }

@@ -34,7 +34,7 @@ public struct HTTPRequestHead: Sendable {
     }
 
     public var method: HTTPMethod {
-        line.knownMethod ?? .other(string(0..<line.methodLength))
+        line.knownMethod.map(HTTPMethod.init) ?? .other(string(0..<line.methodLength))
     }
 
     /// The request-target exactly as sent, e.g. `/telemetry?x=1`.
@@ -73,7 +73,7 @@ public struct HTTPRequestHead: Sendable {
 /// The request line as offsets into the head's bytes (which start at the method), filled in while scanning.
 struct RequestLine: Sendable {
     /// nil for a method outside `HTTPMethod`'s named cases; its bytes are then decoded on demand.
-    var knownMethod: HTTPMethod?
+    var knownMethod: HTTPMethod.Registered?
     var methodLength = 0
     var target = 0..<0
     var path = 0..<0

@@ -17,28 +17,28 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private var phase = Phase.head
-    private var head: RequestHeadScanner
-    private var chunked: ChunkedBodyDecoder
+    private var headScanner: RequestHeadScanner
+    private var chunkedDecoder: ChunkedBodyDecoder
     private let limits: HTTPParserLimits
 
     public init(limits: HTTPParserLimits = .init()) {
-        // Header offsets are stored as 32-bit values; refuse at startup a configuration that could overflow them.
         precondition(
             limits.maxRequestLineBytes > 0 && limits.maxHeaderBytes >= 0 && limits.maxHeaderCount >= 0
                 && limits.maxBodyBytes >= 0,
             "HTTP parser limits must not be negative"
         )
+        // Header offsets are stored as 32-bit values; refuse at startup a configuration that could overflow them.
         precondition(
             limits.maxRequestLineBytes.addingReportingOverflow(limits.maxHeaderBytes).partialValue < Int(Int32.max),
             "HTTP head limits must stay below 2 GiB"
         )
         self.limits = limits
-        head = RequestHeadScanner(limits: limits)
-        chunked = ChunkedBodyDecoder(limits: limits)
+        headScanner = RequestHeadScanner(limits: limits)
+        chunkedDecoder = ChunkedBodyDecoder(limits: limits)
     }
 
     /// Bytes of the current, incomplete head already validated; the next call resumes there.
-    var scannedHeadBytes: Int { head.scannedBytes }
+    var scannedHeadBytes: Int { headScanner.scannedBytes }
 
     public mutating func parse(_ input: UnsafeRawBufferPointer) -> HTTPParseResult {
         do {
@@ -52,14 +52,14 @@ public struct HTTPRequestParser: Sendable {
     private mutating func step(_ input: UnsafeRawBufferPointer) throws(HTTPParseError) -> HTTPParseResult {
         switch phase {
         case .head:
-            guard let (head, consumed) = try head.scan(input) else { return .needMore(consumed: 0) }
+            guard let (head, consumed) = try headScanner.scan(input) else { return .needMore(consumed: 0) }
             switch head.framing {
             case .none, .contentLength(0):
                 phase = .complete
             case .contentLength(let length):
                 phase = .fixedBody(remaining: length)
             case .chunked:
-                chunked = ChunkedBodyDecoder(limits: limits)
+                chunkedDecoder = ChunkedBodyDecoder(limits: limits)
                 phase = .chunkedBody
             }
             return .head(head, consumed: consumed)
@@ -71,7 +71,7 @@ public struct HTTPRequestParser: Sendable {
             return .body(0..<length, consumed: length)
 
         case .chunkedBody:
-            switch try chunked.decode(input) {
+            switch try chunkedDecoder.decode(input) {
             case .data(let range, let consumed):
                 return .body(range, consumed: consumed)
             case .needMore(let consumed):

@@ -28,6 +28,7 @@ struct RequestHeadScanner {
     private var fields: [HTTPHeaders.Field] = []
     private var framing = FramingFields()
     private let limits: HTTPParserLimits
+    private let classes = ByteClass.shared
 
     init(limits: HTTPParserLimits) {
         self.limits = limits
@@ -48,27 +49,23 @@ struct RequestHeadScanner {
     /// and the bytes it spans once the empty line ending it has been read, nil while more bytes are needed.
     mutating func scan(_ input: UnsafeRawBufferPointer) throws(HTTPParseError) -> (HTTPRequestHead, consumed: Int)? {
         precondition(input.count >= scannedBytes, "bytes already scanned for this head were dropped")
-        let count = input.count
         var i = scannedBytes
+        guard let head = try advance(input, from: &i) else {
+            scannedBytes = i
+            return nil
+        }
+        reset()
+        return (head, consumed: i)
+    }
+
+    /// As in `FieldSectionScanner`, the states fall through in reading order, so a request line that is all there is
+    /// read straight through without a dispatch per part.
+    private mutating func advance(
+        _ input: UnsafeRawBufferPointer, from i: inout Int
+    ) throws(HTTPParseError) -> HTTPRequestHead? {
+        let count = input.count
         while i < count {
             switch state {
-            case .emptyLineStart:
-                let byte = input[i]
-                if byte == ByteClass.cr {
-                    state = .emptyLineFeed
-                    i += 1
-                } else if ByteClass.isToken(byte) {
-                    lineStart = i
-                    lineLimitIndex = i + limits.maxRequestLineBytes
-                    state = .method
-                } else {
-                    throw byte == ByteClass.lf
-                        ? .bareLineFeed
-                        : byte == ByteClass.sp
-                            ? .malformedRequestLine
-                            : .invalidMethodCharacter
-                }
-
             case .emptyLineFeed:
                 guard input[i] == ByteClass.lf else { throw .bareCarriageReturn }
                 emptyLines += 1
@@ -76,90 +73,133 @@ struct RequestHeadScanner {
                 i += 1
                 state = .emptyLineStart
 
+            case .emptyLineStart:
+                let byte = input[i]
+                if byte == ByteClass.cr {
+                    state = .emptyLineFeed
+                    i += 1
+                    continue
+                }
+                guard classes.isToken(byte) else { throw Self.lineStartError(byte) }
+                lineStart = i
+                lineLimitIndex = i + limits.maxRequestLineBytes
+                state = .method
+                fallthrough
+
             case .method:
                 let end = min(count, lineLimitIndex)
-                while i < end && ByteClass.isToken(input[i]) { i += 1 }
-                guard i < count else { break }
+                while i < end && classes.isToken(input[i]) { i += 1 }
+                guard i < count else { return nil }
                 let byte = try requestLineByte(input, at: i)
-                guard byte == ByteClass.sp else {
-                    throw byte == ByteClass.lf
-                        ? .bareLineFeed
-                        : byte == ByteClass.cr
-                            ? .malformedRequestLine
-                            : .invalidMethodCharacter
-                }
+                guard byte == ByteClass.sp else { throw Self.methodEndError(byte) }
                 let method = UnsafeRawBufferPointer(rebasing: input[lineStart..<i])
-                line.knownMethod = HTTPMethod(knownToken: method)
+                line.knownMethod = HTTPMethod.Registered(token: method)
                 line.methodLength = method.count
                 i += 1
                 state = .targetStart
+                fallthrough
 
             case .targetStart:
+                guard i < count else { return nil }
                 let byte = try requestLineByte(input, at: i)
-                guard ByteClass.isTarget(byte) else {
-                    // A second SP, or a CR right after the method: the request line is missing a part.
-                    throw byte == ByteClass.lf
-                        ? .bareLineFeed
-                        : byte == ByteClass.sp || byte == ByteClass.cr ? .malformedRequestLine : .invalidTargetCharacter
-                }
+                guard classes.isTarget(byte) else { throw Self.targetStartError(byte) }
                 targetStart = i
                 state = .target
+                fallthrough
 
             case .target:
                 let end = min(count, lineLimitIndex)
-                while i < end && ByteClass.isTarget(input[i]) { i += 1 }
-                guard i < count else { break }
+                while i < end && classes.isTarget(input[i]) { i += 1 }
+                guard i < count else { return nil }
                 let byte = try requestLineByte(input, at: i)
-                guard byte == ByteClass.sp else {
-                    // `GET /` with nothing after it is an HTTP/0.9 request, which this server does not speak.
-                    throw byte == ByteClass.lf
-                        ? .bareLineFeed
-                        : byte == ByteClass.cr
-                            ? .missingVersion
-                            : .invalidTargetCharacter
-                }
+                guard byte == ByteClass.sp else { throw Self.targetEndError(byte) }
                 try recordTarget(input, targetStart..<i)
                 i += 1
                 versionStart = i
                 state = .version
+                fallthrough
 
             case .version:
-                let byte = try requestLineByte(input, at: i)
-                let offset = i - versionStart
-                if offset == 8 && byte == ByteClass.cr {
-                    state = .requestLineFeed
-                } else if offset == 8 || !Self.versionByteMatches(byte, at: offset) {
-                    // A second SP before the version or one after it is a malformed line, not a strange version.
-                    throw byte == ByteClass.lf
-                        ? .bareLineFeed
-                        : byte == ByteClass.sp
-                            ? .malformedRequestLine
-                            : .malformedVersion
+                while state == .version {
+                    guard i < count else { return nil }
+                    let byte = try requestLineByte(input, at: i)
+                    let offset = i - versionStart
+                    if offset == 8 && byte == ByteClass.cr {
+                        state = .requestLineFeed
+                    } else if offset == 8 || !Self.versionByteMatches(byte, at: offset) {
+                        throw Self.versionError(byte)
+                    }
+                    i += 1
                 }
-                i += 1
+                fallthrough
 
             case .requestLineFeed:
+                guard i < count else { return nil }
                 guard input[i] == ByteClass.lf else { throw .bareCarriageReturn }
                 line.version = try Self.version(major: input[versionStart + 5], minor: input[versionStart + 7])
                 i += 1
                 fieldScanner = FieldSectionScanner(startingAt: i, limits: limits)
                 state = .fields
+                fallthrough
 
             case .fields:
-                switch try fieldScanner.scan(input, from: &i) {
-                case .field:
-                    try recordField(input)
-                case .sectionEnd:
-                    let head = try makeHead(input, end: i)
-                    reset()
-                    return (head, consumed: i)
-                case .needMore:
-                    break
+                while true {
+                    switch try fieldScanner.scan(input, from: &i) {
+                    case .field:
+                        try recordField(input)
+                    case .sectionEnd:
+                        return try makeHead(input, end: i)
+                    case .needMore:
+                        return nil
+                    }
                 }
             }
         }
-        scannedBytes = i
         return nil
+    }
+
+    private static func lineStartError(_ byte: UInt8) -> HTTPParseError {
+        switch byte {
+        case ByteClass.lf: .bareLineFeed
+        case ByteClass.sp: .malformedRequestLine
+        default: .invalidMethodCharacter
+        }
+    }
+
+    /// A CR right after the method means the line is missing its target and version.
+    private static func methodEndError(_ byte: UInt8) -> HTTPParseError {
+        switch byte {
+        case ByteClass.lf: .bareLineFeed
+        case ByteClass.cr: .malformedRequestLine
+        default: .invalidMethodCharacter
+        }
+    }
+
+    /// A second SP, or a CR right after the method's SP: the request line is missing a part.
+    private static func targetStartError(_ byte: UInt8) -> HTTPParseError {
+        switch byte {
+        case ByteClass.lf: .bareLineFeed
+        case ByteClass.sp, ByteClass.cr: .malformedRequestLine
+        default: .invalidTargetCharacter
+        }
+    }
+
+    /// `GET /` with nothing after it is an HTTP/0.9 request, which this server does not speak.
+    private static func targetEndError(_ byte: UInt8) -> HTTPParseError {
+        switch byte {
+        case ByteClass.lf: .bareLineFeed
+        case ByteClass.cr: .missingVersion
+        default: .invalidTargetCharacter
+        }
+    }
+
+    /// A second SP before the version or one after it is a malformed line, not a strange version.
+    private static func versionError(_ byte: UInt8) -> HTTPParseError {
+        switch byte {
+        case ByteClass.lf: .bareLineFeed
+        case ByteClass.sp: .malformedRequestLine
+        default: .malformedVersion
+        }
     }
 
     /// Reads a request-line byte, refusing it with 414 if it lies past the limit. The CR ending the line is exempt,
@@ -241,17 +281,18 @@ struct RequestHeadScanner {
     }
 
     private mutating func recordField(_ input: UnsafeRawBufferPointer) throws(HTTPParseError) {
-        let scanner = fieldScanner
+        let name = fieldScanner.nameStart..<fieldScanner.nameEnd
+        let value = fieldScanner.valueStart..<fieldScanner.valueEnd
         try framing.record(
-            name: UnsafeRawBufferPointer(rebasing: input[scanner.nameStart..<scanner.nameEnd]),
-            value: UnsafeRawBufferPointer(rebasing: input[scanner.valueStart..<scanner.valueEnd])
+            name: UnsafeRawBufferPointer(rebasing: input[name]),
+            value: UnsafeRawBufferPointer(rebasing: input[value])
         )
         fields.append(
             HTTPHeaders.Field(
-                nameStart: UInt32(scanner.nameStart - lineStart),
-                nameEnd: UInt32(scanner.nameEnd - lineStart),
-                valueStart: UInt32(scanner.valueStart - lineStart),
-                valueEnd: UInt32(scanner.valueEnd - lineStart)
+                nameStart: UInt32(name.lowerBound - lineStart),
+                nameEnd: UInt32(name.upperBound - lineStart),
+                valueStart: UInt32(value.lowerBound - lineStart),
+                valueEnd: UInt32(value.upperBound - lineStart)
             )
         )
     }
