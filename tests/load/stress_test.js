@@ -70,13 +70,16 @@ export default function () {
   postTelemetry(makeEvent(exec.scenario.iterationInTest, false), { step: currentStep() });
 }
 
-function stepReport(metrics) {
+// runSeconds: how long the test ran; a step cut short by an abort is rated over the part of its
+// hold that actually ran.
+function stepReport(metrics, runSeconds) {
   return RATES.map((rate, i) => {
     const reqs = metrics[`http_reqs{step:${i}}`];
     const dur = metrics[`http_req_duration{step:${i}}`];
     const failed = metrics[`http_req_failed{step:${i}}`];
     const count = reqs ? reqs.values.count : 0;
-    const achieved = count / STEP_SECONDS;
+    const held = Math.min(STEP_SECONDS, Math.max(0, runSeconds - holds[i][0]));
+    const achieved = held > 0 ? count / held : 0;
     const p95 = dur && count > 0 ? dur.values['p(95)'] : null;
     const p99 = dur && count > 0 ? dur.values['p(99)'] : null;
     const failRate = failed && count > 0 ? failed.values.rate : null;
@@ -86,7 +89,7 @@ function stepReport(metrics) {
       p95 < 200 &&
       p99 < 500 &&
       failRate < 0.01;
-    return { step: i, target_rate: rate, requests: count, achieved_rate: achieved, p95_ms: p95, p99_ms: p99, failed_rate: failRate, sustained };
+    return { step: i, target_rate: rate, held_seconds: held, requests: count, achieved_rate: achieved, p95_ms: p95, p99_ms: p99, failed_rate: failRate, sustained };
   });
 }
 
@@ -95,7 +98,7 @@ function fmt(v, digits) {
 }
 
 export function handleSummary(data) {
-  const steps = stepReport(data.metrics);
+  const steps = stepReport(data.metrics, data.state.testRunDurationMs / 1000);
   let best = null;
   for (const s of steps) {
     if (s.requests === 0) break;
@@ -107,12 +110,13 @@ export function handleSummary(data) {
     .flatMap(([name, m]) => Object.entries(m.thresholds || {}).filter(([, r]) => !r.ok).map(([th]) => `${name} ${th}`));
   const lines = [
     'stress_test: per-step results (hold of ' + STEP_SECONDS + ' s per rate)',
-    '  step  target/s  achieved/s  requests    p95 ms    p99 ms  failed %  sustained',
+    '  step  target/s  held s  achieved/s  requests    p95 ms    p99 ms  failed %  sustained',
   ];
   for (const s of steps) {
     if (s.requests === 0) continue;
     lines.push(
-      `  ${String(s.step).padStart(4)}  ${String(s.target_rate).padStart(8)}  ${fmt(s.achieved_rate, 1).padStart(10)}` +
+      `  ${String(s.step).padStart(4)}  ${String(s.target_rate).padStart(8)}  ${fmt(s.held_seconds, 1).padStart(6)}` +
+        `  ${fmt(s.achieved_rate, 1).padStart(10)}` +
         `  ${String(s.requests).padStart(8)}  ${fmt(s.p95_ms, 2).padStart(8)}  ${fmt(s.p99_ms, 2).padStart(8)}` +
         `  ${fmt(s.failed_rate === null ? null : s.failed_rate * 100, 2).padStart(8)}  ${s.sustained ? 'yes' : 'NO'}`,
     );
