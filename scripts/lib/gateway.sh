@@ -52,6 +52,7 @@ gateway_start() {
   ${GATEWAY_PREFIX[@]+"${GATEWAY_PREFIX[@]}"} "$bin" --host 127.0.0.1 --port "$port" \
     --redis "$redis_url" "$@" 2>>"$GATEWAY_LOG" >&2 &
   GATEWAY_PID=$!
+  # shellcheck disable=SC2034 # output for the caller
   GATEWAY_PORT=$port
   if ! wait_http "http://127.0.0.1:$port/health" "$GATEWAY_PID" "${GATEWAY_START_SECS:-30}"; then
     echo "gateway did not become healthy; last log lines from $GATEWAY_LOG:" >&2

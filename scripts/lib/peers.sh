@@ -101,6 +101,7 @@ peer_start() {
       ;;
   esac
   PEER_PID=$!
+  # shellcheck disable=SC2034 # output for the caller
   PEER_PORT=$port
   if ! wait_http "http://127.0.0.1:$port/health" "$PEER_PID" "${PEER_START_SECS:-30}"; then
     peer_stop "$PEER_PID"

@@ -63,6 +63,7 @@ stop_pid() {
 
 proc_tree() {
   local pid=$1
+  # shellcheck disable=SC2046 # one PID per word
   echo "$pid" $(ps -o pid= --ppid "$pid" 2>/dev/null || true)
 }
 
