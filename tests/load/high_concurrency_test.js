@@ -1,6 +1,7 @@
-// The load under which the original C++ gateway timed out: 10 s -> 50 VUs, 20 s -> 100, hold 100
-// for 30 s, spike to 200 in 10 s, back to 100 in 10 s, down to 0 in 10 s; 0.5 s think time,
-// 10 s client timeout. Passing needs p95 < 200 ms, p99 < 500 ms and under 1% failed requests.
+// The load under which a thread-per-connection server (cpp-httplib-seed) times out:
+// 10 s -> 50 VUs, 20 s -> 100, hold 100 for 30 s, spike to 200 in 10 s, back to 100 in 10 s,
+// down to 0 in 10 s; 0.5 s think time, 10 s client timeout. Passing needs p95 < 200 ms,
+// p99 < 500 ms and under 1% failed requests.
 // Env: BASE_URL, SCALE (stage-duration multiplier, e.g. 0.25 in CI).
 import { sleep } from 'k6';
 import { makeEvent, postTelemetry, scaledStages, SUMMARY_TREND_STATS } from './lib/telemetry.js';
