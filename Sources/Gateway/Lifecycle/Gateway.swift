@@ -28,6 +28,13 @@ public final class Gateway: @unchecked Sendable {
     private let running = Atomic<Bool>(true)
     private let startedAt: MonotonicInstant
     private var shutdownStarted = false
+    private var cachedHealth = (key: HealthKey(redisUp: false, running: false, uptime: -1), response: HTTPResponse(status: 200))
+
+    private struct HealthKey: Equatable {
+        let redisUp: Bool
+        let running: Bool
+        let uptime: Int
+    }
 
     public init(config: GatewayConfig, logger: Logger, loop: EventLoop) {
         self.config = config
@@ -151,15 +158,20 @@ public final class Gateway: @unchecked Sendable {
 
     // MARK: Responses that need the whole gateway
 
+    /// Load balancers poll /health constantly, so the body is rebuilt only when what it says changes (Redis state,
+    /// ingestion state, or the uptime's whole second). Loop thread only.
     func healthResponse() -> HTTPResponse {
-        let redisUp = redis.isUp
-        return Responses.json(200) { writer in
-            writer.field("status", redisUp ? "healthy" : "degraded")
-            writer.field("redis", redisUp ? "up" : "down")
-            writer.field("state", isRunning ? "running" : "stopped")
-            writer.field("version", Self.version)
-            writer.field("uptime_seconds", uptimeSeconds)
+        let key = HealthKey(redisUp: redis.isUp, running: isRunning, uptime: Int(uptimeSeconds))
+        if key != cachedHealth.key {
+            cachedHealth = (key, Responses.json(200) { writer in
+                writer.field("status", key.redisUp ? "healthy" : "degraded")
+                writer.field("redis", key.redisUp ? "up" : "down")
+                writer.field("state", key.running ? "running" : "stopped")
+                writer.field("version", Self.version)
+                writer.field("uptime_seconds", key.uptime)
+            })
         }
+        return cachedHealth.response
     }
 
     func readyResponse() -> HTTPResponse {
