@@ -149,9 +149,23 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
             carry.append(contentsOf: bytes)
             reparseCarry()
         }
-        if !carry.isEmpty && head == nil && headStartedAt == nil {
+        startHeadClockForBufferedBytes()
+    }
+
+    /// Buffered bytes that do not yet make a head start the header timeout, unless reading is paused: then they
+    /// wait on the server (its handler or its output), not on the client, and the clock starts on resuming.
+    private func startHeadClockForBufferedBytes() {
+        if !carry.isEmpty && head == nil && headStartedAt == nil && !readingPausedForBackpressure {
             headStartedAt = loop.now
         }
+    }
+
+    /// Parses what was held back while paused, then reads from the socket again.
+    private func resumeReading() {
+        readingPausedForBackpressure = false
+        reparseCarry()
+        startHeadClockForBufferedBytes()
+        updateInterest()
     }
 
     private func reparseCarry() {
@@ -294,9 +308,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         requestFlush()
         if readingPausedForBackpressure && inFlightCount < server.configuration.maxPipelinedRequests
             && out.count - outOffset < server.configuration.maxBufferedOutputBytes {
-            readingPausedForBackpressure = false
-            reparseCarry()
-            updateInterest()
+            resumeReading()
         }
         updateDeadline()
     }
@@ -335,8 +347,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
             if out.capacity > 16 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }
             outOffset = 0
             if readingPausedForBackpressure && inFlightCount < server.configuration.maxPipelinedRequests {
-                readingPausedForBackpressure = false
-                reparseCarry()
+                resumeReading()
             }
         } else if out.count - outOffset >= server.configuration.maxBufferedOutputBytes {
             readingPausedForBackpressure = true
