@@ -450,11 +450,8 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         switch phase {
         case .awaitingHead, .awaitingBody:
             if case .awaitingBody = phase { server.statistics.bodyTimeouts += 1 } else { server.statistics.headerTimeouts += 1 }
-            if inFlightCount == 0 {
-                reject(status: 408, reason: "request timeout")
-            } else {
-                close()
-            }
+            // Earlier requests are complete and may already have had effects; their answers go out first.
+            reject(status: 408, reason: "request timeout")
         case .idle:
             server.statistics.idleTimeouts += 1
             close()
