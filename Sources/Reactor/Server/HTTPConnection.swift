@@ -87,7 +87,15 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         if events.contains(.writable) {
             writeOutput()
         }
-        if !closed && !events.isDisjoint(with: [.readable, .hangup, .error]) {
+        guard !closed else { return }
+        if !events.isDisjoint(with: [.hangup, .error]) && (inputClosed || readingPausedForBackpressure) {
+            // A reset peer: nothing more can be delivered. Epoll reports hang-up and error whatever the interest,
+            // so while we are not reading, which would discover the reset, the loop would wake for this socket on
+            // every tick until the handler answered.
+            close()
+            return
+        }
+        if !events.isDisjoint(with: [.readable, .hangup, .error]) {
             readInput()
         }
     }
