@@ -31,7 +31,10 @@ final class RawHTTPClient {
     /// Connects to 127.0.0.1:`port`. A small `receiveBufferBytes` makes the kernel push back on the server early.
     init(port: Int, receiveTimeout: Duration = .seconds(10), receiveBufferBytes: Int32? = nil) throws(Failure) {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .connect(errno: errno) }
+        guard fd >= 0 else {
+            isClosed = true
+            throw .connect(errno: errno)
+        }
         var timeout = timeval(
             tv_sec: Int(receiveTimeout.components.seconds),
             tv_usec: Int(receiveTimeout.components.attoseconds / 1_000_000_000_000))
@@ -46,7 +49,9 @@ final class RawHTTPClient {
         let result = address.withSockAddr { pointer, length in Glibc.connect(fd, pointer, length) }
         if result != 0 {
             let code = errno
-            Glibc.close(fd)
+            // deinit runs for an initializer that throws once every property is set: close exactly once, here,
+            // or a second close could hit a descriptor the server has accepted in the meantime.
+            close()
             throw .connect(errno: code)
         }
     }

@@ -9,6 +9,8 @@ final class ScriptedHandler: HTTPHandler, @unchecked Sendable {
     private let onHead: (HTTPRequestHead) -> HTTPResponse?
     /// Complete requests handed to `handle`.
     let requestsHandled = Atomic<Int>(0)
+    /// Heads shown to `respondBeforeBody`, which the server calls as soon as a head is parsed.
+    let headsSeen = Atomic<Int>(0)
 
     init(
         onHead: @escaping (HTTPRequestHead) -> HTTPResponse? = { _ in nil },
@@ -49,7 +51,8 @@ final class ScriptedHandler: HTTPHandler, @unchecked Sendable {
     }
 
     func respondBeforeBody(to head: HTTPRequestHead) -> HTTPResponse? {
-        onHead(head)
+        headsSeen.add(1, ordering: .relaxed)
+        return onHead(head)
     }
 
     /// Distinct from the protocol's default so tests can tell the handler's text reached the wire.
