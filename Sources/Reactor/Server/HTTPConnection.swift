@@ -294,7 +294,11 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
 
         while inFlightStart < inFlight.count, let ready = inFlight[inFlightStart].response {
             var framing = inFlight[inFlightStart].framing
-            if ready.closeConnection || server.isDraining { framing.keepAlive = false }
+            if ready.closeConnection || server.isDraining && inputClosed && inFlightStart + 1 == inFlight.count {
+                // Draining announces the close on the last response only: earlier requests were already handled,
+                // and their answers must not be dropped.
+                framing.keepAlive = false
+            }
             ResponseEncoder.append(ready, framing: framing, date: &server.dateCache, to: &out)
             inFlight[inFlightStart].response = nil
             inFlightStart += 1

@@ -63,8 +63,8 @@ public final class HTTPServer {
 
     public var openConnections: Int { connections.count }
 
-    /// Stops accepting, closes idle connections, and lets busy ones finish their current requests (their responses
-    /// carry `Connection: close`). `openConnections` reaches zero when the drain is complete.
+    /// Stops accepting, closes idle connections, and lets busy ones finish the requests they have started (the last
+    /// response on each carries `Connection: close`). `openConnections` reaches zero when the drain is complete.
     public func beginDraining() {
         guard !isDraining else { return }
         isDraining = true
