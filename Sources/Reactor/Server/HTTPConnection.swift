@@ -185,12 +185,16 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         }
     }
 
-    /// Runs the parser over `bytes` until it needs more input, the pipelining cap is reached, or input closes.
+    /// Runs the parser over `bytes` until it needs more input, a back-pressure cap is reached, or input closes.
     /// Returns how many bytes were consumed.
     private func parse(_ bytes: UnsafeRawBufferPointer) -> Int {
         var offset = 0
         while !inputClosed && !closed {
-            if head == nil && inFlightCount >= server.configuration.maxPipelinedRequests {
+            // Both caps are checked per request: one read can carry many pipelined requests whose handlers answer
+            // at once, and the output cap must hold before the flush at the end of the tick, not only after it.
+            let pipelineFull = inFlightCount >= server.configuration.maxPipelinedRequests
+            let outputFull = out.count - outOffset >= server.configuration.maxBufferedOutputBytes
+            if head == nil && (pipelineFull || outputFull) {
                 readingPausedForBackpressure = true
                 return offset
             }
