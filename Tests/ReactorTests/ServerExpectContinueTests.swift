@@ -74,4 +74,21 @@ import Testing
         #expect(client.readToEnd().ending == .eof)
         #expect(try server.stats.rejectedByStatus[413] == 1)
     }
+
+    /// A client that sends an oversized body without waiting: its write completes rather than failing with a
+    /// reset, it then reads the 413, and sees an orderly EOF; the server closes once the client does.
+    @Test(arguments: [64 * 1024, 4 * 1024 * 1024])
+    func oversizedBodySentAnywayStillGets413(bodyBytes: Int) throws {
+        let server = try TestServer(.init(limits: .init(maxBodyBytes: 1024)), handler: ScriptedHandler.echoing())
+        defer { server.stop() }
+        let client = try RawHTTPClient(port: server.port)
+        let head = "POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: \(bodyBytes)\r\n\r\n"
+        try client.send(bytes: Array(head.utf8) + [UInt8](repeating: 0x61, count: bodyBytes))
+        let response = try client.readResponse()
+        #expect(response.status == 413)
+        #expect(response.closesConnection)
+        #expect(client.readToEnd() == (.eof, []))
+        client.close()
+        #expect(try server.waitUntil { $0.openConnections == 0 })
+    }
 }

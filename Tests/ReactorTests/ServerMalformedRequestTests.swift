@@ -63,6 +63,19 @@ import Testing
         #expect(client.readToEnd().ending == .eof)
     }
 
+    /// A malformed request followed by more bytes the client keeps sending: the 400 and an orderly EOF reach the
+    /// client, not a reset caused by closing with input unread.
+    @Test func bytesAfterMalformedRequestDoNotTurnTheCloseIntoAReset() throws {
+        let server = try TestServer(handler: ScriptedHandler.echoing())
+        defer { server.stop() }
+        let client = try RawHTTPClient(port: server.port)
+        try client.send(Self.duplicateLength)
+        try client.send(String(repeating: RequestText.get("/more"), count: 20_000))
+        let response = try client.readResponse()
+        #expect(response.status == 400)
+        #expect(client.readToEnd() == (.eof, []))
+    }
+
     /// A malformed request that arrives in pieces, after a partial head was already buffered, is refused the same way.
     @Test func malformedRequestSplitAcrossReads() throws {
         let server = try TestServer(handler: ScriptedHandler.echoing())

@@ -18,6 +18,12 @@ import Glibc
 /// request (idle timeout), the client reading our output (send timeout), or our own handler (none: the handler is
 /// bounded by its own timeouts). One loop timer is kept armed at or before the deadline; moving a deadline later
 /// costs nothing, the timer re-arms itself when it fires early.
+///
+/// ### Lingering close
+/// Closing a socket that still has unread input makes the kernel send a reset instead of a FIN, and a client still
+/// writing a request we refused (a body over the limit, bytes after a framing error) would see "connection reset"
+/// in its write instead of our 4xx. After such a refusal the connection sends its response, half-closes, and reads
+/// and discards until the client closes too, for at most `lingerLimit`.
 final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     enum Phase: Equatable {
         case awaitingHead(since: MonotonicInstant)
@@ -47,6 +53,12 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     private var idleSince: MonotonicInstant
     /// No more requests will be parsed: the client asked to close, sent garbage, half-closed, or we are draining.
     private var inputClosed = false
+    /// Input stopped in the middle of the client's stream, so it may still be sending: close by lingering.
+    private var inputCutShort = false
+    /// The client's EOF has been read.
+    private var peerFinished = false
+    /// Set once the last response is out and the connection is discarding input before closing.
+    private var lingeringSince: MonotonicInstant?
     private var readingPausedForBackpressure = false
 
     // Output state.
@@ -64,6 +76,10 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     private var timer: TimerID?
     private var timerDeadline: MonotonicInstant?
     private(set) var closed = false
+
+    /// How long a refused client gets to stop sending before the close: long enough for a client on a slow link to
+    /// finish a write of a few hundred KiB and read our answer, short enough that lingering sockets cannot pile up.
+    static let lingerLimit: Duration = .seconds(2)
 
     init(fd: Int32, server: HTTPServer) {
         self.fd = fd
@@ -88,7 +104,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
             writeOutput()
         }
         guard !closed else { return }
-        if !events.isDisjoint(with: [.hangup, .error]) && (inputClosed || readingPausedForBackpressure) {
+        if !events.isDisjoint(with: [.hangup, .error]) && !isReading {
             // A reset peer: nothing more can be delivered. Epoll reports hang-up and error whatever the interest,
             // so while we are not reading, which would discover the reset, the loop would wake for this socket on
             // every tick until the handler answered.
@@ -102,6 +118,9 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
 
     private var inFlightCount: Int { inFlight.count - inFlightStart }
 
+    /// Whether the socket's input is wanted: requests are being parsed, or a closing connection is discarding.
+    private var isReading: Bool { lingeringSince != nil || !inputClosed && !readingPausedForBackpressure }
+
     private var phase: Phase {
         if head != nil { return .awaitingBody(since: headStartedAt ?? loop.now) }
         if let headStartedAt { return .awaitingHead(since: headStartedAt) }
@@ -110,16 +129,13 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     }
 
     private func readInput() {
+        if lingeringSince != nil {
+            discardInput()
+            return
+        }
         var budget = server.configuration.readBudgetPerEvent
         while budget > 0 && !closed && !inputClosed && !readingPausedForBackpressure {
-            let result: IOResult<Int>
-            do {
-                result = try Posix.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: server.readBuffer[0..<min(budget, server.readBuffer.count)]))
-            } catch {
-                // ECONNRESET and friends: the client is gone; nothing can be delivered any more.
-                close()
-                return
-            }
+            guard let result = readChunk(upTo: budget) else { return }
             switch result {
             case .wouldBlock:
                 budget = 0
@@ -135,10 +151,23 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         updateDeadline()
     }
 
+    /// One read into the server's shared buffer; nil when the read failed and the connection is closed.
+    private func readChunk(upTo budget: Int) -> IOResult<Int>? {
+        let space = UnsafeMutableRawBufferPointer(rebasing: server.readBuffer[0..<min(budget, server.readBuffer.count)])
+        do {
+            return try Posix.read(fd, into: space)
+        } catch {
+            // ECONNRESET and friends: the client is gone; nothing can be delivered any more.
+            close()
+            return nil
+        }
+    }
+
     /// EOF from the client. A client may half-close after sending its requests and still read the answers, so
     /// the connection stays open until those are written.
     private func peerFinishedSending() {
         inputClosed = true
+        peerFinished = true
         carry = []
         if head != nil || inFlightCount == 0 && outOffset == out.count {
             close()
@@ -213,7 +242,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
                 offset += consumed
                 finishRequest()
             case .error(let error):
-                reject(status: error.status, reason: error.reason)
+                reject(status: error.status, reason: error.reason, midRequest: true)
                 return bytes.count
             }
         }
@@ -229,6 +258,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
                 return
             }
             // The body will not be read, so the stream cannot be framed past it: answer and close.
+            inputCutShort = true
             enqueue(response, framing: .init(keepAlive: false, http10: parsed.version == .http1_0, isHead: parsed.method == .head))
             inputClosed = true
             return
@@ -268,10 +298,12 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     }
 
     /// A request the server refuses itself: answered in order after earlier responses, then the connection closes
-    /// (after a framing error the rest of the stream cannot be trusted).
-    private func reject(status: Int, reason: String) {
+    /// (after a framing error the rest of the stream cannot be trusted). `midRequest` says the client had sent part
+    /// of a request, and may still be sending the rest.
+    private func reject(status: Int, reason: String, midRequest: Bool) {
         server.countRejection(status: status)
         inputClosed = true
+        inputCutShort = midRequest
         carry = []
         head = nil
         headStartedAt = nil
@@ -374,15 +406,45 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     }
 
     private func finishIfDone() {
-        if closeWhenFlushed && outOffset == out.count && (inputClosed && inFlightCount == 0) {
+        guard closeWhenFlushed && lingeringSince == nil && outOffset == out.count && inputClosed && inFlightCount == 0
+        else { return }
+        if inputCutShort && !peerFinished {
+            beginLingering()
+        } else {
             close()
+        }
+    }
+
+    /// Every response is out: send our FIN behind it and discard whatever the client still sends.
+    private func beginLingering() {
+        lingeringSince = loop.now
+        Posix.shutdownWrite(fd)
+        discardInput()
+        updateInterest()
+        updateDeadline()
+    }
+
+    /// Reads and drops input while lingering; the client's EOF, or any error, ends the connection.
+    private func discardInput() {
+        var budget = server.configuration.readBudgetPerEvent
+        while budget > 0 && !closed {
+            guard let result = readChunk(upTo: budget) else { return }
+            switch result {
+            case .wouldBlock:
+                return
+            case .processed(0):
+                close()
+                return
+            case .processed(let count):
+                budget -= count
+            }
         }
     }
 
     private func updateInterest() {
         guard let registration, !closed else { return }
         var interest: EpollEvents = []
-        if !inputClosed && !readingPausedForBackpressure { interest.insert(.readable) }
+        if isReading { interest.insert(.readable) }
         if outOffset < out.count { interest.insert(.writable) }
         do {
             try loop.modify(registration, interest: interest)
@@ -427,6 +489,9 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
 
     private var deadline: MonotonicInstant? {
         let configuration = server.configuration
+        if let lingeringSince {
+            return lingeringSince + Self.lingerLimit
+        }
         if outOffset < out.count {
             return lastWriteProgress + configuration.sendTimeout
         }
@@ -458,6 +523,10 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     }
 
     private func timedOut() {
+        if lingeringSince != nil {
+            close()
+            return
+        }
         if outOffset < out.count {
             server.statistics.sendTimeouts += 1
             close()
@@ -467,7 +536,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         case .awaitingHead, .awaitingBody:
             if case .awaitingBody = phase { server.statistics.bodyTimeouts += 1 } else { server.statistics.headerTimeouts += 1 }
             // Earlier requests are complete and may already have had effects; their answers go out first.
-            reject(status: 408, reason: "request timeout")
+            reject(status: 408, reason: "request timeout", midRequest: head != nil || !carry.isEmpty)
         case .idle:
             server.statistics.idleTimeouts += 1
             close()
