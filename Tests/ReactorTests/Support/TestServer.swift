@@ -63,6 +63,20 @@ final class TestServer {
         return try onLoop(condition)
     }
 
+    /// Runs `body` while the loop thread is parked inside a task, so that whatever the body does to sockets is
+    /// all waiting, as under load, when the loop next looks.
+    func whileLoopIsBlocked(_ body: () throws -> Void) throws {
+        let parked = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        loop.execute {
+            parked.signal()
+            release.wait()
+        }
+        guard parked.wait(timeout: .now() + .seconds(10)) == .success else { throw Failure.loopUnresponsive }
+        defer { release.signal() }
+        try body()
+    }
+
     func stop() {
         guard !stopped else { return }
         stopped = true
