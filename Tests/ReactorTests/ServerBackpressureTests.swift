@@ -32,8 +32,10 @@ import Testing
         let requests = 32
         let handler = ScriptedHandler { request, responder in
             let id = Int(request.head.headers["X-Request-Id"] ?? "") ?? 0
-            responder.respond(HTTPResponse(status: 200, headers: [(name: "X-Request-Id", value: "\(id)")],
-                                           body: Self.body(id: id)))
+            responder.respond(
+                HTTPResponse(
+                    status: 200, headers: [(name: "X-Request-Id", value: "\(id)")],
+                    body: Self.body(id: id)))
         }
         let configuration = HTTPServerConfiguration(maxBufferedOutputBytes: 512 * 1024)
         let server = try TestServer(configuration, handler: handler)
@@ -62,8 +64,9 @@ import Testing
         let requests = 24
         let handler = ScriptedHandler { request, responder in
             let id = Int(request.head.headers["X-Request-Id"] ?? "") ?? 0
-            let response = HTTPResponse(status: 200, headers: [(name: "X-Request-Id", value: "\(id)")],
-                                        body: Self.body(id: id))
+            let response = HTTPResponse(
+                status: 200, headers: [(name: "X-Request-Id", value: "\(id)")],
+                body: Self.body(id: id))
             LateAnswers.shared.respond(responder, with: response, after: .milliseconds(id % 3))
         }
         let server = try TestServer(.init(maxBufferedOutputBytes: 512 * 1024), handler: handler)

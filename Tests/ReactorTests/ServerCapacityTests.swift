@@ -57,7 +57,9 @@ import Testing
         }
     }
 
-    private static func expectRefusal(_ client: RawHTTPClient, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    private static func expectRefusal(
+        _ client: RawHTTPClient, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let response = try client.readResponse()
         #expect(response.status == 503, sourceLocation: sourceLocation)
         #expect(response.header("Retry-After") == "1", sourceLocation: sourceLocation)

@@ -10,7 +10,11 @@ import Testing
     @Test func drainingFinishesBusyAndClosesIdle() throws {
         let held = HeldResponders()
         let handler = ScriptedHandler { request, responder in
-            if request.head.pathEquals("/slow") { held.keep(responder) } else { responder.respond(ScriptedHandler.echo(request)) }
+            if request.head.pathEquals("/slow") {
+                held.keep(responder)
+            } else {
+                responder.respond(ScriptedHandler.echo(request))
+            }
         }
         let server = try TestServer(handler: handler)
         defer { server.stop() }

@@ -53,7 +53,8 @@ import Testing
         defer { server.stop() }
         let client = try RawHTTPClient(port: server.port)
         for id in 0..<2 {
-            try client.send(RequestText.make("GET", "/old", version: "HTTP/1.0", id: id, headers: ["Connection: keep-alive"]))
+            try client.send(
+                RequestText.make("GET", "/old", version: "HTTP/1.0", id: id, headers: ["Connection: keep-alive"]))
             let response = try client.readResponse()
             #expect(response.status == 200)
             #expect(response.header("Connection") == "keep-alive")

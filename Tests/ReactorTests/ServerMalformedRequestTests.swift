@@ -17,14 +17,18 @@ import Testing
     }
 
     static let refusals: [Refusal] = [
-        Refusal(label: "two Content-Length headers", request: duplicateLength, status: 400,
-                reason: "duplicate Content-Length"),
+        Refusal(
+            label: "two Content-Length headers", request: duplicateLength, status: 400,
+            reason: "duplicate Content-Length"),
         Refusal(label: "missing Host", request: "GET / HTTP/1.1\r\n\r\n", status: 400, reason: "missing Host header"),
         Refusal(label: "bare LF", request: "GET / HTTP/1.1\nHost: test\n\n", status: 400, reason: "bare LF"),
-        Refusal(label: "HTTP/2.0 request line", request: "GET / HTTP/2.0\r\nHost: test\r\n\r\n", status: 505,
-                reason: "HTTP version not supported"),
-        Refusal(label: "unknown transfer coding", request: "POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\n\r\n",
-                status: 501, reason: "unsupported Transfer-Encoding"),
+        Refusal(
+            label: "HTTP/2.0 request line", request: "GET / HTTP/2.0\r\nHost: test\r\n\r\n", status: 505,
+            reason: "HTTP version not supported"),
+        Refusal(
+            label: "unknown transfer coding",
+            request: "POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\n\r\n",
+            status: 501, reason: "unsupported Transfer-Encoding"),
     ]
 
     /// Each refusal: the status, the handler's body, `Connection: close`, then EOF; the handler never sees it.

@@ -32,7 +32,8 @@ import Testing
             if id % 2 == 0 {
                 responder.respond(ScriptedHandler.echo(request))
             } else {
-                LateAnswers.shared.respond(responder, with: ScriptedHandler.echo(request), after: .milliseconds(5 * (12 - id)))
+                LateAnswers.shared.respond(
+                    responder, with: ScriptedHandler.echo(request), after: .milliseconds(5 * (12 - id)))
             }
         }
         let server = try TestServer(handler: handler)

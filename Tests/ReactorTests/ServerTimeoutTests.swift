@@ -121,7 +121,9 @@ import Testing
     }
 
     /// 408, if anything arrives, then EOF.
-    private func expectTimedOutWith408(_ client: RawHTTPClient, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    private func expectTimedOutWith408(
+        _ client: RawHTTPClient, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let end = client.readToEnd()
         #expect(end.ending == .eof, sourceLocation: sourceLocation)
         if !end.leftover.isEmpty {
