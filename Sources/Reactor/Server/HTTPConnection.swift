@@ -50,6 +50,9 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     /// A response decided from the head alone (see `HTTPHandler.respondBeforeBody`), sent when the request ends.
     private var earlyResponse: HTTPResponse?
     private var headStartedAt: MonotonicInstant?
+    /// The head in progress asked for `100 Continue` while earlier responses were still owed. The 100 cannot go
+    /// out before them, so it is sent as soon as they have been, if the body is still awaited then.
+    private var continueOwed = false
     private var idleSince: MonotonicInstant
     /// No more requests will be parsed: the client asked to close, sent garbage, half-closed, or we are draining.
     private var inputClosed = false
@@ -267,9 +270,13 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         if case .contentLength(let length) = parsed.framing {
             body.reserveCapacity(length)
         }
-        if parsed.expectsContinue && parsed.framing != .none && inFlightCount == 0 {
-            out.append(staticString: ResponseEncoder.continueResponse)
-            requestFlush()
+        if parsed.expectsContinue && parsed.framing != .none {
+            if inFlightCount == 0 {
+                out.append(staticString: ResponseEncoder.continueResponse)
+                requestFlush()
+            } else {
+                continueOwed = true
+            }
         }
     }
 
@@ -277,6 +284,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         guard let request = head else { return }
         head = nil
         headStartedAt = nil
+        continueOwed = false
         let keepAlive = request.keepAlive && !server.isDraining
         if !keepAlive { inputClosed = true }
         let framing = ResponseEncoder.Framing(
@@ -307,6 +315,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         carry = []
         head = nil
         headStartedAt = nil
+        continueOwed = false
         enqueue(server.handler.errorResponse(status: status, reason: reason),
                 framing: .init(keepAlive: false, http10: false, isHead: false))
     }
@@ -352,6 +361,10 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
             inFlight.removeAll(keepingCapacity: true)
             inFlightStart = 0
             idleSince = loop.now
+            if continueOwed && !inputClosed {
+                continueOwed = false
+                out.append(staticString: ResponseEncoder.continueResponse)
+            }
         }
         requestFlush()
         if readingPausedForBackpressure && inFlightCount < server.configuration.maxPipelinedRequests
