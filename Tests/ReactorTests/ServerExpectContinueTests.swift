@@ -25,6 +25,40 @@ import Testing
         #expect(try client.readResponse().header("X-Request-Id") == "2")
     }
 
+    /// A 100-continue request pipelined behind one still with the handler gets its `100 Continue` as soon as the
+    /// earlier response has gone out, not never: the client is waiting for it before sending the body.
+    @Test func continueBehindAPendingResponse() throws {
+        let held = HeldResponders()
+        let handler = ScriptedHandler { request, responder in
+            if request.method == .get { held.keep(responder) } else { responder.respond(ScriptedHandler.echo(request)) }
+        }
+        let server = try TestServer(handler: handler)
+        defer { server.stop() }
+        let client = try RawHTTPClient(port: server.port, receiveTimeout: .seconds(3))
+        try client.send(RequestText.get("/first", id: 1) + Self.continueHead)
+        #expect(try server.waitUntil { _ in held.count == 1 })
+        held.responder(0).respond(HTTPResponse(status: 200, body: Array("first".utf8)))
+        #expect(try client.readResponse().bodyText == "first")
+        let interim = try client.readResponse()
+        #expect(interim.status == 100)
+        try client.send("hello")
+        #expect(try client.readResponse().bodyText == "POST /upload hello")
+    }
+
+    /// A request that does not expect 100 never gets one, even when it follows one that did.
+    @Test func noContinueForARequestThatDidNotAskForIt() throws {
+        let server = try TestServer(handler: ScriptedHandler.answeringLater { _ in .milliseconds(20) })
+        defer { server.stop() }
+        let client = try RawHTTPClient(port: server.port)
+        try client.send(
+            RequestText.get("/first", id: 1) + Self.continueHead + "hello"
+                + RequestText.make("POST", "/plain", id: 3, body: "abc"))
+        let statuses = try client.readResponses(3).map(\.status)
+        #expect(statuses == [200, 200, 200])
+        try client.send(RequestText.get("/last", id: 4))
+        #expect(try client.readResponse().header("X-Request-Id") == "4")
+    }
+
     /// A handler that refuses from the head: its 4xx goes out without a 100, the body is never read, the
     /// connection closes, and `handle` is never called.
     @Test func refusalFromTheHeadSkipsContinue() throws {
