@@ -18,6 +18,12 @@ import Glibc
 /// request (idle timeout), the client reading our output (send timeout), or our own handler (none: the handler is
 /// bounded by its own timeouts). One loop timer is kept armed at or before the deadline; moving a deadline later
 /// costs nothing, the timer re-arms itself when it fires early.
+///
+/// ### Lingering close
+/// Closing a socket that still has unread input makes the kernel send a reset instead of a FIN, and a client still
+/// writing a request we refused (a body over the limit, bytes after a framing error) would see "connection reset"
+/// in its write instead of our 4xx. After such a refusal the connection sends its response, half-closes, and reads
+/// and discards until the client closes too, for at most `lingerLimit`.
 final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     enum Phase: Equatable {
         case awaitingHead(since: MonotonicInstant)
@@ -44,9 +50,18 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     /// A response decided from the head alone (see `HTTPHandler.respondBeforeBody`), sent when the request ends.
     private var earlyResponse: HTTPResponse?
     private var headStartedAt: MonotonicInstant?
+    /// The head in progress asked for `100 Continue` while earlier responses were still owed. The 100 cannot go
+    /// out before them, so it is sent as soon as they have been, if the body is still awaited then.
+    private var continueOwed = false
     private var idleSince: MonotonicInstant
     /// No more requests will be parsed: the client asked to close, sent garbage, half-closed, or we are draining.
     private var inputClosed = false
+    /// Input stopped in the middle of the client's stream, so it may still be sending: close by lingering.
+    private var inputCutShort = false
+    /// The client's EOF has been read.
+    private var peerFinished = false
+    /// Set once the last response is out and the connection is discarding input before closing.
+    private var lingeringSince: MonotonicInstant?
     private var readingPausedForBackpressure = false
 
     // Output state.
@@ -64,6 +79,10 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     private var timer: TimerID?
     private var timerDeadline: MonotonicInstant?
     private(set) var closed = false
+
+    /// How long a refused client gets to stop sending before the close: long enough for a client on a slow link to
+    /// finish a write of a few hundred KiB and read our answer, short enough that lingering sockets cannot pile up.
+    static let lingerLimit: Duration = .seconds(2)
 
     init(fd: Int32, server: HTTPServer) {
         self.fd = fd
@@ -87,12 +106,23 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         if events.contains(.writable) {
             writeOutput()
         }
-        if !closed && !events.isDisjoint(with: [.readable, .hangup, .error]) {
+        guard !closed else { return }
+        if !events.isDisjoint(with: [.hangup, .error]) && !isReading {
+            // A reset peer: nothing more can be delivered. Epoll reports hang-up and error whatever the interest,
+            // so while we are not reading, which would discover the reset, the loop would wake for this socket on
+            // every tick until the handler answered.
+            close()
+            return
+        }
+        if !events.isDisjoint(with: [.readable, .hangup, .error]) {
             readInput()
         }
     }
 
     private var inFlightCount: Int { inFlight.count - inFlightStart }
+
+    /// Whether the socket's input is wanted: requests are being parsed, or a closing connection is discarding.
+    private var isReading: Bool { lingeringSince != nil || !inputClosed && !readingPausedForBackpressure }
 
     private var phase: Phase {
         if head != nil { return .awaitingBody(since: headStartedAt ?? loop.now) }
@@ -102,16 +132,13 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     }
 
     private func readInput() {
+        if lingeringSince != nil {
+            discardInput()
+            return
+        }
         var budget = server.configuration.readBudgetPerEvent
         while budget > 0 && !closed && !inputClosed && !readingPausedForBackpressure {
-            let result: IOResult<Int>
-            do {
-                result = try Posix.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: server.readBuffer[0..<min(budget, server.readBuffer.count)]))
-            } catch {
-                // ECONNRESET and friends: the client is gone; nothing can be delivered any more.
-                close()
-                return
-            }
+            guard let result = readChunk(upTo: budget) else { return }
             switch result {
             case .wouldBlock:
                 budget = 0
@@ -127,10 +154,23 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         updateDeadline()
     }
 
+    /// One read into the server's shared buffer; nil when the read failed and the connection is closed.
+    private func readChunk(upTo budget: Int) -> IOResult<Int>? {
+        let space = UnsafeMutableRawBufferPointer(rebasing: server.readBuffer[0..<min(budget, server.readBuffer.count)])
+        do {
+            return try Posix.read(fd, into: space)
+        } catch {
+            // ECONNRESET and friends: the client is gone; nothing can be delivered any more.
+            close()
+            return nil
+        }
+    }
+
     /// EOF from the client. A client may half-close after sending its requests and still read the answers, so
     /// the connection stays open until those are written.
     private func peerFinishedSending() {
         inputClosed = true
+        peerFinished = true
         carry = []
         if head != nil || inFlightCount == 0 && outOffset == out.count {
             close()
@@ -149,9 +189,23 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
             carry.append(contentsOf: bytes)
             reparseCarry()
         }
-        if !carry.isEmpty && head == nil && headStartedAt == nil {
+        startHeadClockForBufferedBytes()
+    }
+
+    /// Buffered bytes that do not yet make a head start the header timeout, unless reading is paused: then they
+    /// wait on the server (its handler or its output), not on the client, and the clock starts on resuming.
+    private func startHeadClockForBufferedBytes() {
+        if !carry.isEmpty && head == nil && headStartedAt == nil && !readingPausedForBackpressure {
             headStartedAt = loop.now
         }
+    }
+
+    /// Parses what was held back while paused, then reads from the socket again.
+    private func resumeReading() {
+        readingPausedForBackpressure = false
+        reparseCarry()
+        startHeadClockForBufferedBytes()
+        updateInterest()
     }
 
     private func reparseCarry() {
@@ -163,12 +217,16 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         }
     }
 
-    /// Runs the parser over `bytes` until it needs more input, the pipelining cap is reached, or input closes.
+    /// Runs the parser over `bytes` until it needs more input, a back-pressure cap is reached, or input closes.
     /// Returns how many bytes were consumed.
     private func parse(_ bytes: UnsafeRawBufferPointer) -> Int {
         var offset = 0
         while !inputClosed && !closed {
-            if head == nil && inFlightCount >= server.configuration.maxPipelinedRequests {
+            // Both caps are checked per request: one read can carry many pipelined requests whose handlers answer
+            // at once, and the output cap must hold before the flush at the end of the tick, not only after it.
+            let pipelineFull = inFlightCount >= server.configuration.maxPipelinedRequests
+            let outputFull = out.count - outOffset >= server.configuration.maxBufferedOutputBytes
+            if head == nil && (pipelineFull || outputFull) {
                 readingPausedForBackpressure = true
                 return offset
             }
@@ -187,7 +245,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
                 offset += consumed
                 finishRequest()
             case .error(let error):
-                reject(status: error.status, reason: error.reason)
+                reject(status: error.status, reason: error.reason, midRequest: true)
                 return bytes.count
             }
         }
@@ -203,6 +261,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
                 return
             }
             // The body will not be read, so the stream cannot be framed past it: answer and close.
+            inputCutShort = true
             enqueue(response, framing: .init(keepAlive: false, http10: parsed.version == .http1_0, isHead: parsed.method == .head))
             inputClosed = true
             return
@@ -211,9 +270,13 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         if case .contentLength(let length) = parsed.framing {
             body.reserveCapacity(length)
         }
-        if parsed.expectsContinue && parsed.framing != .none && inFlightCount == 0 {
-            out.append(staticString: ResponseEncoder.continueResponse)
-            requestFlush()
+        if parsed.expectsContinue && parsed.framing != .none {
+            if inFlightCount == 0 {
+                out.append(staticString: ResponseEncoder.continueResponse)
+                requestFlush()
+            } else {
+                continueOwed = true
+            }
         }
     }
 
@@ -221,6 +284,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         guard let request = head else { return }
         head = nil
         headStartedAt = nil
+        continueOwed = false
         let keepAlive = request.keepAlive && !server.isDraining
         if !keepAlive { inputClosed = true }
         let framing = ResponseEncoder.Framing(
@@ -242,13 +306,16 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     }
 
     /// A request the server refuses itself: answered in order after earlier responses, then the connection closes
-    /// (after a framing error the rest of the stream cannot be trusted).
-    private func reject(status: Int, reason: String) {
+    /// (after a framing error the rest of the stream cannot be trusted). `midRequest` says the client had sent part
+    /// of a request, and may still be sending the rest.
+    private func reject(status: Int, reason: String, midRequest: Bool) {
         server.countRejection(status: status)
         inputClosed = true
+        inputCutShort = midRequest
         carry = []
         head = nil
         headStartedAt = nil
+        continueOwed = false
         enqueue(server.handler.errorResponse(status: status, reason: reason),
                 framing: .init(keepAlive: false, http10: false, isHead: false))
     }
@@ -272,7 +339,11 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
 
         while inFlightStart < inFlight.count, let ready = inFlight[inFlightStart].response {
             var framing = inFlight[inFlightStart].framing
-            if ready.closeConnection || server.isDraining { framing.keepAlive = false }
+            if ready.closeConnection || server.isDraining && inputClosed && inFlightStart + 1 == inFlight.count {
+                // Draining announces the close on the last response only: earlier requests were already handled,
+                // and their answers must not be dropped.
+                framing.keepAlive = false
+            }
             ResponseEncoder.append(ready, framing: framing, date: &server.dateCache, to: &out)
             inFlight[inFlightStart].response = nil
             inFlightStart += 1
@@ -290,13 +361,15 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
             inFlight.removeAll(keepingCapacity: true)
             inFlightStart = 0
             idleSince = loop.now
+            if continueOwed && !inputClosed {
+                continueOwed = false
+                out.append(staticString: ResponseEncoder.continueResponse)
+            }
         }
         requestFlush()
         if readingPausedForBackpressure && inFlightCount < server.configuration.maxPipelinedRequests
             && out.count - outOffset < server.configuration.maxBufferedOutputBytes {
-            readingPausedForBackpressure = false
-            reparseCarry()
-            updateInterest()
+            resumeReading()
         }
         updateDeadline()
     }
@@ -335,8 +408,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
             if out.capacity > 16 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }
             outOffset = 0
             if readingPausedForBackpressure && inFlightCount < server.configuration.maxPipelinedRequests {
-                readingPausedForBackpressure = false
-                reparseCarry()
+                resumeReading()
             }
         } else if out.count - outOffset >= server.configuration.maxBufferedOutputBytes {
             readingPausedForBackpressure = true
@@ -347,15 +419,45 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     }
 
     private func finishIfDone() {
-        if closeWhenFlushed && outOffset == out.count && (inputClosed && inFlightCount == 0) {
+        guard closeWhenFlushed && lingeringSince == nil && outOffset == out.count && inputClosed && inFlightCount == 0
+        else { return }
+        if inputCutShort && !peerFinished {
+            beginLingering()
+        } else {
             close()
+        }
+    }
+
+    /// Every response is out: send our FIN behind it and discard whatever the client still sends.
+    private func beginLingering() {
+        lingeringSince = loop.now
+        Posix.shutdownWrite(fd)
+        discardInput()
+        updateInterest()
+        updateDeadline()
+    }
+
+    /// Reads and drops input while lingering; the client's EOF, or any error, ends the connection.
+    private func discardInput() {
+        var budget = server.configuration.readBudgetPerEvent
+        while budget > 0 && !closed {
+            guard let result = readChunk(upTo: budget) else { return }
+            switch result {
+            case .wouldBlock:
+                return
+            case .processed(0):
+                close()
+                return
+            case .processed(let count):
+                budget -= count
+            }
         }
     }
 
     private func updateInterest() {
         guard let registration, !closed else { return }
         var interest: EpollEvents = []
-        if !inputClosed && !readingPausedForBackpressure { interest.insert(.readable) }
+        if isReading { interest.insert(.readable) }
         if outOffset < out.count { interest.insert(.writable) }
         do {
             try loop.modify(registration, interest: interest)
@@ -400,6 +502,9 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
 
     private var deadline: MonotonicInstant? {
         let configuration = server.configuration
+        if let lingeringSince {
+            return lingeringSince + Self.lingerLimit
+        }
         if outOffset < out.count {
             return lastWriteProgress + configuration.sendTimeout
         }
@@ -431,6 +536,10 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     }
 
     private func timedOut() {
+        if lingeringSince != nil {
+            close()
+            return
+        }
         if outOffset < out.count {
             server.statistics.sendTimeouts += 1
             close()
@@ -439,11 +548,8 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         switch phase {
         case .awaitingHead, .awaitingBody:
             if case .awaitingBody = phase { server.statistics.bodyTimeouts += 1 } else { server.statistics.headerTimeouts += 1 }
-            if inFlightCount == 0 {
-                reject(status: 408, reason: "request timeout")
-            } else {
-                close()
-            }
+            // Earlier requests are complete and may already have had effects; their answers go out first.
+            reject(status: 408, reason: "request timeout", midRequest: head != nil || !carry.isEmpty)
         case .idle:
             server.statistics.idleTimeouts += 1
             close()

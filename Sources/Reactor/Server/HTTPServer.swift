@@ -63,8 +63,8 @@ public final class HTTPServer {
 
     public var openConnections: Int { connections.count }
 
-    /// Stops accepting, closes idle connections, and lets busy ones finish their current requests (their responses
-    /// carry `Connection: close`). `openConnections` reaches zero when the drain is complete.
+    /// Stops accepting, closes idle connections, and lets busy ones finish the requests they have started (the last
+    /// response on each carries `Connection: close`). `openConnections` reaches zero when the drain is complete.
     public func beginDraining() {
         guard !isDraining else { return }
         isDraining = true
@@ -103,6 +103,11 @@ public final class HTTPServer {
 
     /// Best-effort 503 on a socket the server will not serve, then close. The socket is fresh and its send buffer
     /// empty, so the one non-blocking send normally takes the whole response.
+    ///
+    /// Under load the client's request has often arrived by the time it is accepted. Closing with it unread would
+    /// make the kernel send a reset rather than a FIN, which can reach the client before it has read the 503, so
+    /// what is already there is read out first. A request that arrives after the close still meets a reset, but by
+    /// then the 503 and the FIN are ahead of it.
     private func refuse(_ fd: Int32, reason: String) {
         var response = handler.errorResponse(status: 503, reason: reason)
         response.headers.append((name: "Retry-After", value: "1"))
@@ -110,6 +115,8 @@ public final class HTTPServer {
         ResponseEncoder.append(
             response, framing: .init(keepAlive: false, http10: false, isHead: false), date: &dateCache, to: &out)
         _ = out.withUnsafeBytes { try? Posix.send(fd, $0) }
+        Posix.shutdownWrite(fd)
+        _ = try? Posix.read(fd, into: readBuffer)
         Posix.close(fd)
     }
 
