@@ -26,7 +26,8 @@ extension Duration {
     /// The duration in whole nanoseconds, negative durations as zero and huge ones saturated.
     public var nanosecondsClamped: UInt64 {
         let (seconds, attoseconds) = components
-        if seconds < 0 { return 0 }
+        // Negative durations come in two shapes: negative seconds, or zero seconds and negative attoseconds.
+        if seconds < 0 || attoseconds < 0 { return 0 }
         let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return UInt64.max / 2 }
         return whole + UInt64(attoseconds / 1_000_000_000)

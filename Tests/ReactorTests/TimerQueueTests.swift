@@ -70,3 +70,13 @@ import Testing
         #expect(fired == 10_000)
     }
 }
+
+@Suite struct DurationClampTests {
+    /// Durations below zero, including those between -1 s and 0, count as zero instead of trapping.
+    @Test func negativeDurationsClampToZero() {
+        #expect(Duration.milliseconds(-5).nanosecondsClamped == 0)
+        #expect(Duration.seconds(-3).nanosecondsClamped == 0)
+        #expect(Duration.milliseconds(1500).nanosecondsClamped == 1_500_000_000)
+        #expect(Duration.seconds(Int64.max).nanosecondsClamped == UInt64.max / 2)
+    }
+}

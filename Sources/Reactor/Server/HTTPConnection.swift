@@ -73,6 +73,9 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     private var outOffset = 0
     private var flushQueued = false
     private var closeWhenFlushed = false
+    /// A send left bytes behind and EPOLLOUT is armed. Output produced during a tick and not yet flushed does not
+    /// count: most responses are written whole by the end-of-tick flush and never touch EPOLLOUT or the send timer.
+    private var awaitingWritable = false
     private var lastWriteProgress: MonotonicInstant
 
     // Deadline bookkeeping.
@@ -146,7 +149,9 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
                 peerFinishedSending()
                 budget = 0
             case .processed(let count):
-                budget -= count
+                // A short read drained the socket; another read would only return EAGAIN. Epoll is level-triggered,
+                // so anything arriving later (the client's EOF included) wakes us again.
+                budget = count < min(budget, server.readBuffer.count) ? 0 : budget - count
                 consume(UnsafeRawBufferPointer(rebasing: server.readBuffer[0..<count]))
             }
         }
@@ -402,7 +407,10 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         if case .processed(let written) = result, written > 0 {
             outOffset += written
             lastWriteProgress = loop.now
+        } else if !awaitingWritable {
+            lastWriteProgress = loop.now
         }
+        awaitingWritable = outOffset < out.count
         if outOffset == out.count {
             // Keep a small buffer for the next response; give big ones back so idle connections stay cheap.
             if out.capacity > 16 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }
@@ -458,7 +466,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         guard let registration, !closed else { return }
         var interest: EpollEvents = []
         if isReading { interest.insert(.readable) }
-        if outOffset < out.count { interest.insert(.writable) }
+        if awaitingWritable { interest.insert(.writable) }
         do {
             try loop.modify(registration, interest: interest)
         } catch {
@@ -505,7 +513,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         if let lingeringSince {
             return lingeringSince + Self.lingerLimit
         }
-        if outOffset < out.count {
+        if awaitingWritable {
             return lastWriteProgress + configuration.sendTimeout
         }
         switch phase {
@@ -540,7 +548,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
             close()
             return
         }
-        if outOffset < out.count {
+        if awaitingWritable {
             server.statistics.sendTimeouts += 1
             close()
             return
