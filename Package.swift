@@ -16,6 +16,7 @@ let package = Package(
         .target(name: "RespClient", dependencies: ["Reactor"]),
         .target(name: "Gateway", dependencies: ["Reactor", "RespClient"]),
         .executableTarget(name: "telemetry-gateway", dependencies: ["Gateway"]),
+        .executableTarget(name: "resp-bench", dependencies: ["RespClient", "Reactor"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "RespClientTests", dependencies: ["RespClient", "Reactor"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient"]),
