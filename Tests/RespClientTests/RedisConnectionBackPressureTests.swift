@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct RedisConnectionBackPressureTests {
     /// With `maxCommandsInFlight: 10` and a server that does not answer, ten commands are accepted and the eleventh
-    /// is refused at once with `.overloaded`, queueing nothing; the ten are still answered (here by shutdown).
+    /// is refused at once with `.overloaded`, queueing nothing; the ten are still answered (here by shutdown), and
+    /// after shutdown `submit` refuses with `.notConnected`.
     @Test func refusesCommandsBeyondTheInFlightCap() throws {
         let fake = try FakeRedisServer { peer, _ in
             try peer.acceptHello()
@@ -37,5 +38,8 @@ import Testing
         #expect(answers.allSatisfy { $0.error == .shutdown })
         #expect(refused.count == 0)
         #expect(connection.commandsInFlight == 0)
+        #expect(throws: RedisError.notConnected(RedisError.shutdown.description)) {
+            try connection.submit([TestCommand.ping], to: refused)
+        }
     }
 }

@@ -77,6 +77,65 @@ import Testing
         #expect(harness.statusChanges.allSatisfy { $0.state != .up })
     }
 
+    /// RESP3 push frames (invalidations, pub/sub) answer no command: they are skipped, and the replies around them
+    /// still go to the right commands.
+    @Test func skipsOutOfBandPushes() throws {
+        let fake = try FakeRedisServer { peer, _ in
+            try peer.acceptHello()
+            _ = try peer.readCommands(2)
+            try peer.send(">2\r\n+invalidate\r\n*1\r\n$1\r\nk\r\n:1\r\n>1\r\n+x\r\n:2\r\n")
+            try peer.waitForClose()
+        }
+        defer { fake.stop() }
+        let harness = try ConnectionHarness(url: "redis://127.0.0.1:\(fake.port)")
+        defer { harness.stop() }
+        try #require(harness.waitUntilUp())
+
+        let replies = ReplyCollector()
+        let increments: [[RESPArgument]] = [
+            [.staticString("INCR"), .staticString("a")], [.staticString("INCR"), .staticString("b")],
+        ]
+        try harness.connection.submit(increments, to: replies)
+        let answers = try #require(replies.wait(for: 2))
+        #expect(answers.map(\.value) == [.integer(1), .integer(2)])
+        #expect(harness.connection.isUp)
+        #expect(fake.scriptErrors.entries.isEmpty)
+    }
+
+    /// Far more output (4 MB) than the socket buffers hold, to a server that is slow to read: the unsent rest waits for
+    /// writability and goes out in order, and every command is answered.
+    @Test func writesWhatTheSocketCannotTakeAtOnceLater() throws {
+        let commandCount = 1_000
+        let fake = try FakeRedisServer { peer, _ in
+            try peer.acceptHello()
+            usleep(300_000)  // not reading lets the client's socket buffer fill up
+            var lastIndex = -1
+            for command in try peer.readCommands(commandCount) {
+                guard command.count == 3, let index = Int(command[1]), index == lastIndex + 1 else {
+                    throw HarnessError("commands out of order after \(lastIndex)")
+                }
+                lastIndex = index
+            }
+            try peer.send(String(repeating: "+OK\r\n", count: commandCount))
+            try peer.waitForClose()
+        }
+        defer { fake.stop() }
+        let harness = try ConnectionHarness(url: "redis://127.0.0.1:\(fake.port)") {
+            $0.commandTimeout = .seconds(30)
+        }
+        defer { harness.stop() }
+        try #require(harness.waitUntilUp())
+
+        let value = [UInt8](repeating: UInt8(ascii: "v"), count: 4 * 1024)
+        let commands: [[RESPArgument]] = (0..<commandCount).map { [.staticString("SET"), .integer($0), .bytes(value)] }
+        let replies = ReplyCollector()
+        try harness.connection.submit(commands, to: replies)
+        let answers = try #require(replies.wait(for: commandCount, timeout: .seconds(30)))
+        #expect(answers.allSatisfy { $0.value == .simpleString("OK") })
+        #expect(answers.map(\.tag) == Array(0..<commandCount))
+        #expect(fake.scriptErrors.entries.isEmpty)
+    }
+
     /// Bytes that are not RESP fail every pending command with `.connectionLost` naming a protocol error; the
     /// stream cannot be trusted after them.
     @Test func garbageFailsEveryPendingCommand() throws {
