@@ -103,6 +103,47 @@ func processCPUSeconds(_ pid: Int32) -> Double {
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
+/// CPU seconds the whole machine spent busy (not idle, not waiting for I/O) so far, from /proc/stat.
+func machineBusySeconds() -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+        let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ")
+    else { return 0 }
+    // user nice system idle iowait irq softirq steal ...: everything but idle and iowait is work.
+    let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+    guard ticks.count >= 5 else { return 0 }
+    return (ticks.reduce(0, +) - ticks[3] - ticks[4]) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// CPU use of the client, of redis-server, and of everything else on the machine over one measured phase.
+///
+/// The machine is shared: "everything else" says whether another process was competing for the two cores.
+struct CPUWindow {
+    private let client: () -> Double
+    private let redis: PrivateRedis
+    private let clientStart: Double
+    private let serverStart: Double
+    private let machineStart: Double
+    private let wallStart = monotonicSeconds()
+
+    init(client: @escaping () -> Double, redis: PrivateRedis) {
+        self.client = client
+        self.redis = redis
+        clientStart = client()
+        serverStart = redis.cpuSeconds
+        machineStart = machineBusySeconds()
+    }
+
+    /// Cores used (CPU seconds per wall second) by the client, the server and the rest, over `wall` seconds.
+    func cores(over wall: Double) -> (client: Double, server: Double, others: Double) {
+        let clientSeconds = client() - clientStart
+        let serverSeconds = redis.cpuSeconds - serverStart
+        // Machine ticks and process times both cover the whole span since `init`, not just the measured part.
+        let span = monotonicSeconds() - wallStart
+        let others = max(0, machineBusySeconds() - machineStart - clientSeconds - serverSeconds) / span
+        return (clientSeconds / wall, serverSeconds / wall, others)
+    }
+}
+
 func monotonicSeconds() -> Double {
     Double(SystemClock().now().nanoseconds) / 1e9
 }
@@ -201,6 +242,8 @@ struct Measurement {
     /// CPU of the client divided by wall time, in cores.
     var clientCores: Double
     var serverCores: Double
+    /// Busy CPU of every other process on the machine during the run, in cores.
+    var otherCores: Double
 }
 
 /// One redis-benchmark run: its own ops/s figure, its CPU (it is a waited-for child), and the server's.
@@ -209,14 +252,11 @@ func redisBenchmark(_ redis: PrivateRedis, clients: Int, count: Int, body: Strin
         "-h", "127.0.0.1", "-p", String(redis.port), "-c", String(clients), "-P", "64", "-n", String(count), "-q",
         "xadd", streamKey, "*", "data", body,
     ]
-    let childrenBefore = cpuSeconds(RUSAGE_CHILDREN.rawValue)
-    let serverBefore = redis.cpuSeconds
+    let window = CPUWindow(client: { cpuSeconds(RUSAGE_CHILDREN.rawValue) }, redis: redis)
     let started = monotonicSeconds()
     let output: String
     do { output = try run(which("redis-benchmark"), arguments) } catch { fail("redis-benchmark: \(error)") }
-    let wall = monotonicSeconds() - started
-    let clientCPU = cpuSeconds(RUSAGE_CHILDREN.rawValue) - childrenBefore
-    let serverCPU = redis.cpuSeconds - serverBefore
+    let cores = window.cores(over: monotonicSeconds() - started)
     // -q prints progress lines separated by CR, then "<command>: <n> requests per second, p50=…".
     let summary = output.split(whereSeparator: { $0 == "\r" || $0 == "\n" })
         .last { $0.contains("requests per second") }
@@ -225,7 +265,7 @@ func redisBenchmark(_ redis: PrivateRedis, clients: Int, count: Int, body: Strin
     else { fail("cannot read redis-benchmark's output:\n\(output)") }
     let measurement = Measurement(
         client: "redis-benchmark", connections: String(clients), pipeline: "-P 64", operations: count,
-        opsPerSecond: rate, clientCores: clientCPU / wall, serverCores: serverCPU / wall)
+        opsPerSecond: rate, clientCores: cores.client, serverCores: cores.server, otherCores: cores.others)
     let shown = arguments.map { $0 == body ? "'<body, \(body.utf8.count) B>'" : ($0 == "*" ? "'*'" : $0) }
     return (measurement, "redis-benchmark " + shown.joined(separator: " "))
 }
@@ -315,8 +355,7 @@ func ourClient(_ redis: PrivateRedis, _ options: Options, body: [UInt8]) -> Meas
         options.count / options.producers + (index < options.count % options.producers ? 1 : 0)
     }
 
-    let cpuBefore = cpuSeconds(RUSAGE_SELF.rawValue)
-    let serverBefore = redis.cpuSeconds
+    let window = CPUWindow(client: { cpuSeconds(RUSAGE_SELF.rawValue) }, redis: redis)
     let started = SystemClock().now().nanoseconds
     let producers = shares.enumerated().map { index, share in
         OSThread(name: "producer-\(index)") {
@@ -348,8 +387,7 @@ func ourClient(_ redis: PrivateRedis, _ options: Options, body: [UInt8]) -> Meas
     producers.forEach { $0.join() }
     while replies.finished.load(ordering: .acquiring) == 0 { usleep(1_000) }
     let wall = Double(replies.finished.load(ordering: .acquiring) - started) / 1e9
-    let clientCPU = cpuSeconds(RUSAGE_SELF.rawValue) - cpuBefore
-    let serverCPU = redis.cpuSeconds - serverBefore
+    let cores = window.cores(over: wall)
 
     connection.shutdown()
     loop.stop()
@@ -362,7 +400,8 @@ func ourClient(_ redis: PrivateRedis, _ options: Options, body: [UInt8]) -> Meas
     return Measurement(
         client: "RedisConnection (\(options.producers) producer threads\(batch))", connections: "1",
         pipeline: "≤ \(options.inFlight) in flight", operations: options.count,
-        opsPerSecond: Double(options.count) / wall, clientCores: clientCPU / wall, serverCores: serverCPU / wall)
+        opsPerSecond: Double(options.count) / wall, clientCores: cores.client, serverCores: cores.server,
+        otherCores: cores.others)
 }
 
 // MARK: Main
@@ -405,6 +444,11 @@ let serverVersion = (try? run(which("redis-server"), ["--version"]))?.split(sepa
     .joined(separator: " ") ?? "redis-server"
 let loadBefore = loadAverage()
 
+// A fresh redis-server first pays page faults for the memory the stream grows into; one unmeasured run lets every
+// measured phase start from the same warm allocator.
+_ = redisBenchmark(redis, clients: 50, count: options.count, body: body)
+clearStream(redis)
+
 var baselines: [(Measurement, String)] = []
 if options.baseline {
     for clients in [50, 1] {
@@ -425,16 +469,20 @@ print("- server: \(serverVersion), `--save '' --appendonly no`, private port; pa
 for (_, command) in baselines {
     print("- baseline: `\(command)`")
 }
+print("- warm-up: one unmeasured redis-benchmark -c 50 run and DEL before the measured runs (each followed by DEL)")
 print("- ours: `XADD \(streamKey) * data <payload>` through one RedisConnection; XLEN afterwards = \(stored)")
 let processors = ProcessInfo.processInfo.activeProcessorCount
 print("- load average (1 min) before / after: \(loadBefore) / \(loadAverage()), \(processors) CPUs")
 print()
-print("| client | connections | pipelining | ops | ops/s | client CPU (cores) | redis-server CPU (cores) |")
-print("|---|---:|---|---:|---:|---:|---:|")
+print(
+    "| client | connections | pipelining | ops | ops/s | client CPU (cores) | redis-server CPU (cores) "
+        + "| other processes (cores) |")
+print("|---|---:|---|---:|---:|---:|---:|---:|")
 for row in baselines.map(\.0) + [ours] {
     print(
         "| \(row.client) | \(row.connections) | \(row.pipeline) | \(grouped(Double(row.operations))) | "
-            + "\(grouped(row.opsPerSecond)) | \(fixed(row.clientCores)) | \(fixed(row.serverCores)) |")
+            + "\(grouped(row.opsPerSecond)) | \(fixed(row.clientCores)) | \(fixed(row.serverCores)) | "
+            + "\(fixed(row.otherCores)) |")
 }
 print()
 for (baseline, _) in baselines {
