@@ -247,9 +247,12 @@ struct Measurement {
 }
 
 /// One redis-benchmark run: its own ops/s figure, its CPU (it is a waited-for child), and the server's.
-func redisBenchmark(_ redis: PrivateRedis, clients: Int, count: Int, body: String) -> (Measurement, String) {
+func redisBenchmark(
+    _ redis: PrivateRedis, clients: Int, pipeline: Int = 64, count: Int, body: String
+) -> (Measurement, String) {
     let arguments = [
-        "-h", "127.0.0.1", "-p", String(redis.port), "-c", String(clients), "-P", "64", "-n", String(count), "-q",
+        "-h", "127.0.0.1", "-p", String(redis.port), "-c", String(clients), "-P", String(pipeline),
+        "-n", String(count), "-q",
         "xadd", streamKey, "*", "data", body,
     ]
     let window = CPUWindow(client: { cpuSeconds(RUSAGE_CHILDREN.rawValue) }, redis: redis)
@@ -264,7 +267,7 @@ func redisBenchmark(_ redis: PrivateRedis, clients: Int, count: Int, body: Strin
         let rate = Double(summary[..<range.lowerBound].split(separator: " ").last ?? "")
     else { fail("cannot read redis-benchmark's output:\n\(output)") }
     let measurement = Measurement(
-        client: "redis-benchmark", connections: String(clients), pipeline: "-P 64", operations: count,
+        client: "redis-benchmark", connections: String(clients), pipeline: "-P \(pipeline)", operations: count,
         opsPerSecond: rate, clientCores: cores.client, serverCores: cores.server, otherCores: cores.others)
     let shown = arguments.map { $0 == body ? "'<body, \(body.utf8.count) B>'" : ($0 == "*" ? "'*'" : $0) }
     return (measurement, "redis-benchmark " + shown.joined(separator: " "))
@@ -451,8 +454,10 @@ clearStream(redis)
 
 var baselines: [(Measurement, String)] = []
 if options.baseline {
-    for clients in [50, 1] {
-        baselines.append(redisBenchmark(redis, clients: clients, count: options.count, body: body))
+    // redis-benchmark's default 50 connections and a single one, both at -P 64; then one connection as deep as ours,
+    // the most Redis serves to a single connection (it reads each connection 16 KB per event loop turn).
+    for (clients, pipeline) in [(50, 64), (1, 64), (1, options.inFlight)] {
+        baselines.append(redisBenchmark(redis, clients: clients, pipeline: pipeline, count: options.count, body: body))
         clearStream(redis)
     }
 }
@@ -486,6 +491,7 @@ for row in baselines.map(\.0) + [ours] {
 }
 print()
 for (baseline, _) in baselines {
-    print("- ours / redis-benchmark -c \(baseline.connections): \(fixed(ours.opsPerSecond / baseline.opsPerSecond, 3))")
+    let ratio = fixed(ours.opsPerSecond / baseline.opsPerSecond, 3)
+    print("- ours / redis-benchmark -c \(baseline.connections) \(baseline.pipeline): \(ratio)")
 }
 print("- our client's CPU per XADD: \(fixed(ours.clientCores / ours.opsPerSecond * 1e6, 3)) µs")
