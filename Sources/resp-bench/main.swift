@@ -306,6 +306,18 @@ final class InFlightGate: @unchecked Sendable {
     }
 }
 
+/// How the loop grouped submissions into pipelined writes: many small writes cost Redis more per command than few
+/// large ones. Touched only on the loop thread, read after it has been joined.
+final class BatchCount: @unchecked Sendable {
+    private(set) var writes = 0
+    private(set) var commands = 0
+
+    func record(_ count: Int) {
+        writes += 1
+        commands += count
+    }
+}
+
 /// Counts replies and notes when the last one arrived.
 final class BenchReplies: RedisReplyHandler, @unchecked Sendable {
     let expected: Int
@@ -335,7 +347,7 @@ final class BenchReplies: RedisReplyHandler, @unchecked Sendable {
 }
 
 /// `count` XADDs through one RedisConnection from `options.producers` threads, each encoding its own commands.
-func ourClient(_ redis: PrivateRedis, _ options: Options, body: [UInt8]) -> Measurement {
+func ourClient(_ redis: PrivateRedis, _ options: Options, body: [UInt8]) -> (Measurement, BatchCount) {
     Posix.ignoreSIGPIPE()
     let loop: EventLoop
     let loopThread: OSThread
@@ -344,6 +356,8 @@ func ourClient(_ redis: PrivateRedis, _ options: Options, body: [UInt8]) -> Meas
         url: RedisURL(host: "127.0.0.1", port: redis.port), commandTimeout: .seconds(30),
         maxCommandsInFlight: options.inFlight)
     let connection = RedisConnection(loop: loop, configuration: configuration)
+    let batches = BatchCount()
+    connection.onBatchWritten = { batches.record($0) }
     connection.start()
     for _ in 0..<1000 where !connection.isUp { usleep(5_000) }
     guard connection.isUp else { fail("RedisConnection did not come up: \(connection.status)") }
@@ -400,11 +414,12 @@ func ourClient(_ redis: PrivateRedis, _ options: Options, body: [UInt8]) -> Meas
         fail("\(replies.failed.load(ordering: .relaxed)) commands failed, first: \(first)")
     }
     let batch = options.batch == 1 ? "" : ", \(options.batch) per submit"
-    return Measurement(
+    let measurement = Measurement(
         client: "RedisConnection (\(options.producers) producer threads\(batch))", connections: "1",
         pipeline: "≤ \(options.inFlight) in flight", operations: options.count,
         opsPerSecond: Double(options.count) / wall, clientCores: cores.client, serverCores: cores.server,
         otherCores: cores.others)
+    return (measurement, batches)
 }
 
 // MARK: Main
@@ -461,7 +476,7 @@ if options.baseline {
         clearStream(redis)
     }
 }
-let ours = ourClient(redis, options, body: Array(body.utf8))
+let (ours, batches) = ourClient(redis, options, body: Array(body.utf8))
 let stored = (try? redis.cli("XLEN", streamKey)) ?? "?"
 guard stored == String(options.count) else { fail("XLEN \(streamKey) is \(stored), expected \(options.count)") }
 clearStream(redis)
@@ -494,4 +509,6 @@ for (baseline, _) in baselines {
     let ratio = fixed(ours.opsPerSecond / baseline.opsPerSecond, 3)
     print("- ours / redis-benchmark -c \(baseline.connections) \(baseline.pipeline): \(ratio)")
 }
+let perWrite = fixed(Double(batches.commands) / Double(max(batches.writes, 1)), 1)
+print("- our client: \(grouped(Double(batches.writes))) pipelined writes, \(perWrite) XADDs per write on average")
 print("- our client's CPU per XADD: \(fixed(ours.clientCores / ours.opsPerSecond * 1e6, 3)) µs")
