@@ -6,6 +6,7 @@ import Testing
     /// commands then run.
     @Test func authenticatesWithRequirepass() throws {
         let redis = try RedisServerProcess(["--requirepass", "s3cret"])
+        defer { redis.stop() }
         let harness = try ConnectionHarness(url: "redis://:s3cret@127.0.0.1:\(redis.port)")
         defer { harness.stop() }
         try #require(harness.waitUntilUp())
@@ -21,6 +22,7 @@ import Testing
     /// An ACL user from `redis://alice:secret@…` logs in as that user, not as `default`.
     @Test func authenticatesAsAnACLUser() throws {
         let redis = try RedisServerProcess(["--user", "alice", "on", ">secret", "~*", "&*", "+@all"])
+        defer { redis.stop() }
         let harness = try ConnectionHarness(url: "redis://alice:secret@127.0.0.1:\(redis.port)")
         defer { harness.stop() }
         try #require(harness.waitUntilUp())
@@ -35,6 +37,7 @@ import Testing
     /// authentication failure, and `submit` refuses at once with `.notConnected` instead of queueing.
     @Test func wrongPasswordNeverComesUp() throws {
         let redis = try RedisServerProcess(["--requirepass", "s3cret"])
+        defer { redis.stop() }
         let harness = try ConnectionHarness(url: "redis://:wrong@127.0.0.1:\(redis.port)") {
             $0.reconnectBaseDelay = .milliseconds(10)
             $0.reconnectMaxDelay = .milliseconds(50)
@@ -62,6 +65,7 @@ import Testing
     @Test(arguments: ["[::1]", "localhost"])
     func connectsToIPv6LiteralsAndHostNames(_ host: String) throws {
         let redis = try RedisServerProcess(["--bind", "127.0.0.1", "-::1"])
+        defer { redis.stop() }
         let harness = try ConnectionHarness(url: "redis://\(host):\(redis.port)")
         defer { harness.stop() }
         try #require(harness.waitUntilUp())
@@ -73,6 +77,7 @@ import Testing
     /// The database in `redis://…/3` is selected during the handshake, so writes land in db 3 and not in db 0.
     @Test func selectsTheDatabaseFromTheURL() throws {
         let redis = try RedisServerProcess()
+        defer { redis.stop() }
         let harness = try ConnectionHarness(url: "redis://127.0.0.1:\(redis.port)/3")
         defer { harness.stop() }
         try #require(harness.waitUntilUp())

@@ -34,6 +34,7 @@ private final class OutcomeTally: RedisReplyHandler {
     /// connection re-establishes itself and commands succeed again.
     @Test func survivesRedisBeingKilledMidPipeline() throws {
         let redis = try RedisServerProcess()
+        defer { redis.stop() }
         let commandTimeout = Duration.seconds(1)
         let harness = try ConnectionHarness(url: "redis://127.0.0.1:\(redis.port)") {
             $0.commandTimeout = commandTimeout
@@ -101,6 +102,7 @@ private final class OutcomeTally: RedisReplyHandler {
     /// (not never, not after the pause), and once the pause is over the link works again.
     @Test func stalledRedisTimesCommandsOut() throws {
         let redis = try RedisServerProcess()
+        defer { redis.stop() }
         let harness = try ConnectionHarness(url: "redis://127.0.0.1:\(redis.port)") {
             $0.commandTimeout = .milliseconds(500)
             $0.reconnectMaxDelay = .milliseconds(200)

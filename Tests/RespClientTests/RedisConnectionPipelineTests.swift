@@ -59,6 +59,7 @@ private final class SubmissionCheck: RedisReplyHandler, @unchecked Sendable {
     /// blocks, are each acknowledged with a stream ID, in order within their submission, and all reach the stream.
     @Test func everyPipelinedXADDFromManyThreadsIsAcknowledgedAndStored() throws {
         let redis = try RedisServerProcess()
+        defer { redis.stop() }
         let harness = try ConnectionHarness(url: "redis://127.0.0.1:\(redis.port)") {
             $0.maxCommandsInFlight = 1 << 20
             $0.commandTimeout = .seconds(30)

@@ -6,6 +6,7 @@ import Testing
     /// `WRONGTYPE`; the commands around it succeed and the connection stays up.
     @Test func wrongTypeFailsOnlyItsCommand() throws {
         let redis = try RedisServerProcess()
+        defer { redis.stop() }
         try BlockingRedisClient(port: redis.port).command("SET", "plain:string", "value")
         let harness = try ConnectionHarness(url: "redis://127.0.0.1:\(redis.port)")
         defer { harness.stop() }
