@@ -16,6 +16,8 @@ let package = Package(
         .target(name: "RespClient", dependencies: ["Reactor"]),
         .target(name: "Gateway", dependencies: ["Reactor", "RespClient"]),
         .executableTarget(name: "telemetry-gateway", dependencies: ["Gateway"]),
+        // Benchmark (not a test): pipelined XADD throughput of one RedisConnection; run by scripts/resp-bench.
+        .executableTarget(name: "resp-bench", dependencies: ["RespClient", "Reactor"]),
         // Process, socket and Redis helpers shared by the test targets.
         .target(name: "TestSupport", dependencies: ["RespClient"], path: "Tests/TestSupport"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),

@@ -55,10 +55,18 @@ public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
             guard let close = rest.firstIndex(of: "]") else { throw ParseError(description: "unterminated IPv6 host") }
             host = String(rest[rest.index(after: rest.startIndex)..<close])
             let after = rest[rest.index(after: close)...]
-            if after.hasPrefix(":") { port = try Self.port(after.dropFirst()) }
+            if after.hasPrefix(":") {
+                port = try Self.port(after.dropFirst())
+            } else if !after.isEmpty {
+                throw ParseError(description: "unexpected \"\(after)\" after the IPv6 host")
+            }
         } else if let colon = rest.lastIndex(of: ":") {
             host = String(rest[..<colon])
             port = try Self.port(rest[rest.index(after: colon)...])
+            // Without brackets the port of an IPv6 address cannot be told from its last group.
+            guard !host.contains(":") else {
+                throw ParseError(description: "an IPv6 host must be in brackets, got \"\(text)\"")
+            }
         }
         guard !host.isEmpty else { throw ParseError(description: "missing host in \"\(text)\"") }
         self.init(host: host, port: port, username: username, password: password, database: database)
