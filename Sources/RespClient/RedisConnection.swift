@@ -60,7 +60,6 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
     private var fifoHead = 0
     private var out: [UInt8] = []
     private var outOffset = 0
-    private var takenOutbox: [UInt8] = []
     private var takenTargets: [ReplyTarget] = []
     private var flushQueued = false
     private var timer: TimerID?
@@ -373,9 +372,18 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
     }
 
     /// Moves everything submitted since the last tick into the FIFO and the output buffer in one lock hold.
+    ///
+    /// Usually the previous write went out whole and `out` is empty: the two buffers swap, so the outbox's bytes
+    /// become the write without a copy and the producers get `out`'s capacity back. Only when Redis left bytes
+    /// unread are the new commands copied behind them.
     private func takeOutbox() {
         shared.withLock { shared in
-            swap(&shared.outbox, &takenOutbox)
+            if out.isEmpty {
+                swap(&shared.outbox, &out)
+            } else {
+                out.append(contentsOf: shared.outbox)
+                shared.outbox.removeAll(keepingCapacity: true)
+            }
             swap(&shared.outboxTargets, &takenTargets)
             shared.wakeupPending = false
         }
@@ -385,12 +393,6 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
             fifo.append(Pending(target: target, deadline: deadline))
         }
         onBatchWritten?(takenTargets.count)
-        if out.isEmpty {
-            swap(&out, &takenOutbox)
-        } else {
-            out.append(contentsOf: takenOutbox)
-        }
-        takenOutbox.removeAll(keepingCapacity: true)
         takenTargets.removeAll(keepingCapacity: true)
         if timer == nil { armTimer() }
     }
@@ -407,7 +409,8 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         }
         if case .processed(let written) = result { outOffset += written }
         if outOffset == out.count {
-            if out.capacity > 1 << 20 { out = [] } else { out.removeAll(keepingCapacity: true) }
+            // A burst can grow the buffer to megabytes; keep it only up to what a busy tick needs.
+            if out.capacity > 256 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }
             outOffset = 0
         }
         if let registration {

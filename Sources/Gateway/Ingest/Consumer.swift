@@ -54,13 +54,17 @@ final class Consumer {
         encode(batch)
         let request = IngestRequest(
             gateway: context, responder: job.responder, eventCount: batch.events.count,
-            admittedEvents: job.admittedEvents, isBatch: batch.isArray, lastEvent: batch.events.last?.data ?? [])
+            admittedEvents: job.admittedEvents, isBatch: batch.isArray)
+        if let last = batch.events.last {
+            request.holdsSampleCandidate = context.offerSample(last.data, from: request)
+        }
         let submitted = commands.withUnsafeBytes { bytes in
             Result { () throws(RedisError) in
                 try context.redis.submit(encoded: bytes, commandCount: request.commandCount, handler: request)
             }
         }
         if case .failure(let error) = submitted {
+            if request.holdsSampleCandidate { context.sampleSettled(by: request, stored: false) }
             let message = error == .overloaded ? "redis pipeline full" : "redis unavailable"
             reject(job, .redisUnavailable, Responses.unavailable(message))
         }

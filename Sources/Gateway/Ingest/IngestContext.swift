@@ -11,7 +11,14 @@ final class IngestContext: Sendable {
     let stream: String
     let streamMaxLength: Int?
     let limits: TelemetryLimits
-    private let latest = Mutex<[UInt8]?>(nil)
+    private let samples = Mutex(Samples())
+
+    /// The latest stored event for /status, and at most one candidate awaiting Redis's acknowledgement. Holding one
+    /// candidate rather than every request's last event keeps ~300 bytes per request in flight out of memory.
+    private struct Samples {
+        var latest: [UInt8]?
+        var candidate: (owner: ObjectIdentifier, event: [UInt8])?
+    }
 
     init(loop: EventLoop, redis: RedisConnection, admission: Admission, metrics: GatewayMetrics, stream: String,
          streamMaxLength: Int?, limits: TelemetryLimits) {
@@ -24,10 +31,25 @@ final class IngestContext: Sendable {
         self.limits = limits
     }
 
-    /// The stored JSON of the most recent event Redis acknowledged (for GET /status).
-    var latestSample: [UInt8]? { latest.withLock { $0 } }
+    /// The stored JSON of a recent event Redis acknowledged (for GET /status).
+    var latestSample: [UInt8]? { samples.withLock { $0.latest } }
 
-    func recordStored(_ event: [UInt8]) {
-        latest.withLock { $0 = event }
+    /// Offers `event` as the next latest sample; taken only when no other candidate is pending. Call before
+    /// submitting the request to Redis, so its acknowledgement cannot overtake the offer.
+    func offerSample(_ event: [UInt8], from request: AnyObject) -> Bool {
+        samples.withLock { samples in
+            guard samples.candidate == nil else { return false }
+            samples.candidate = (ObjectIdentifier(request), event)
+            return true
+        }
+    }
+
+    /// The request holding the candidate finished: its event becomes the latest sample if Redis stored it.
+    func sampleSettled(by request: AnyObject, stored: Bool) {
+        samples.withLock { samples in
+            guard let candidate = samples.candidate, candidate.owner == ObjectIdentifier(request) else { return }
+            if stored { samples.latest = candidate.event }
+            samples.candidate = nil
+        }
     }
 }

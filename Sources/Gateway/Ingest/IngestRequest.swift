@@ -12,7 +12,8 @@ final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
     private let eventCount: Int
     private let admittedEvents: Int
     private let isBatch: Bool
-    private let lastEvent: [UInt8]
+    /// This request's last event is the candidate for /status's latest sample (see `IngestContext.offerSample`).
+    var holdsSampleCandidate = false
     let commandCount: Int
     private var replies = 0
     private var entryID: String?
@@ -23,13 +24,12 @@ final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
         case rejectedByRedis(RedisServerError)
     }
 
-    init(gateway: IngestContext, responder: GatewayResponder, eventCount: Int, admittedEvents: Int, isBatch: Bool, lastEvent: [UInt8]) {
+    init(gateway: IngestContext, responder: GatewayResponder, eventCount: Int, admittedEvents: Int, isBatch: Bool) {
         self.gateway = gateway
         self.responder = responder
         self.eventCount = eventCount
         self.admittedEvents = admittedEvents
         self.isBatch = isBatch
-        self.lastEvent = lastEvent
         self.commandCount = isBatch ? eventCount + 2 : 1
     }
 
@@ -78,11 +78,11 @@ final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
 
     private func finish() {
         gateway.admission.release(events: admittedEvents)
+        if holdsSampleCandidate { gateway.sampleSettled(by: self, stored: failure == nil) }
         let metrics = gateway.metrics
         switch failure {
         case nil:
             metrics.eventsStored.add(eventCount)
-            gateway.recordStored(lastEvent)
             respond(isBatch ? Responses.accepted(eventCount) : Responses.stored(id: entryID ?? ""))
         case .unavailable(let reason):
             metrics.countRejected(.redisUnavailable, events: eventCount)

@@ -40,6 +40,13 @@ public struct HTTPRequestParser: Sendable {
     /// Bytes of the current, incomplete head already validated; the next call resumes there.
     var scannedHeadBytes: Int { headScanner.scannedBytes }
 
+    /// True between messages: nothing of a next request has been scanned and no error is pending, so this parser is
+    /// interchangeable with a new one. Connections lend parsers out only in this state.
+    public var isBetweenMessages: Bool {
+        if case .head = phase { return headScanner.scannedBytes == 0 }
+        return false
+    }
+
     public mutating func parse(_ input: UnsafeRawBufferPointer) -> HTTPParseResult {
         do {
             return try step(input)

@@ -24,7 +24,8 @@ struct RequestHeadScanner {
     private var versionStart = 0
     private var line = RequestLine()
     private var fieldScanner: FieldSectionScanner
-    /// Reused from head to head so recording offsets allocates only when a request has more fields than any before.
+    /// The field offsets of the head being scanned. Handed over to the head when it completes (no copy), so an
+    /// idle connection's parser holds no table; the next head allocates a fresh one with room for typical heads.
     private var fields: [HTTPHeaders.Field] = []
     private var framing = FramingFields()
     private let limits: HTTPParserLimits
@@ -35,13 +36,13 @@ struct RequestHeadScanner {
         fieldScanner = FieldSectionScanner(startingAt: 0, limits: limits)
     }
 
-    /// Forgets the head just produced, keeping the field table's capacity for the next one.
+    /// Forgets the head just produced.
     mutating func reset() {
         state = .emptyLineStart
         scannedBytes = 0
         emptyLines = 0
         line = RequestLine()
-        fields.removeAll(keepingCapacity: true)
+        fields = []
         framing = FramingFields()
     }
 
@@ -287,6 +288,7 @@ struct RequestHeadScanner {
             name: UnsafeRawBufferPointer(rebasing: input[name]),
             value: UnsafeRawBufferPointer(rebasing: input[value])
         )
+        if fields.capacity == 0 { fields.reserveCapacity(8) }
         fields.append(
             HTTPHeaders.Field(
                 nameStart: UInt32(name.lowerBound - lineStart),
@@ -297,12 +299,15 @@ struct RequestHeadScanner {
         )
     }
 
-    /// Copies the head out of the caller's buffer: the two allocations a request costs.
-    private func makeHead(_ input: UnsafeRawBufferPointer, end: Int) throws(HTTPParseError) -> HTTPRequestHead {
+    /// Copies the head's bytes out of the caller's buffer and hands over the field table: the two allocations a
+    /// request costs.
+    private mutating func makeHead(_ input: UnsafeRawBufferPointer, end: Int) throws(HTTPParseError) -> HTTPRequestHead {
         let framing = try framing.framing(version: line.version, maxBodyBytes: limits.maxBodyBytes)
+        let table = fields
+        fields = []
         return HTTPRequestHead(
             bytes: [UInt8](UnsafeRawBufferPointer(rebasing: input[lineStart..<end])),
-            fields: fields.withUnsafeBufferPointer { [HTTPHeaders.Field]($0) },
+            fields: table,
             line: line,
             framing: framing,
             keepAlive: self.framing.keepAlive(version: line.version),

@@ -41,14 +41,12 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
     private unowned let server: HTTPServer
     private let fd: Int32
     private var registration: Registration?
-    private var parser: HTTPRequestParser
+    /// The parser and the request being received, borrowed from the server while bytes of a request are here and
+    /// returned between requests, so an idle keep-alive connection holds neither.
+    private var inbound: HTTPServer.InboundRequest?
 
     // Input state.
     private var carry: [UInt8] = []
-    private var head: HTTPRequestHead?
-    private var body: [UInt8] = []
-    /// A response decided from the head alone (see `HTTPHandler.respondBeforeBody`), sent when the request ends.
-    private var earlyResponse: HTTPResponse?
     private var headStartedAt: MonotonicInstant?
     /// The head in progress asked for `100 Continue` while earlier responses were still owed. The 100 cannot go
     /// out before them, so it is sent as soon as they have been, if the body is still awaited then.
@@ -91,7 +89,6 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         self.fd = fd
         self.server = server
         self.loop = server.loop
-        self.parser = HTTPRequestParser(limits: server.configuration.limits)
         let now = server.loop.now
         self.headStartedAt = now
         self.idleSince = now
@@ -195,6 +192,35 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
             reparseCarry()
         }
         startHeadClockForBufferedBytes()
+        returnInboundIfIdle()
+    }
+
+    private func inboundRequest() -> HTTPServer.InboundRequest {
+        if let inbound { return inbound }
+        let borrowed = server.borrowInbound()
+        inbound = borrowed
+        return borrowed
+    }
+
+    private func returnInboundIfIdle() {
+        guard let borrowed = inbound, carry.isEmpty, borrowed.isIdle else { return }
+        inbound = nil
+        server.returnInbound(borrowed)
+    }
+
+    private var head: HTTPRequestHead? {
+        get { inbound?.head }
+        set { if newValue != nil || inbound != nil { inboundRequest().head = newValue } }
+    }
+
+    private var body: [UInt8] {
+        get { inbound?.body ?? [] }
+        _modify { yield &inboundRequest().body }
+    }
+
+    private var earlyResponse: HTTPResponse? {
+        get { inbound?.earlyResponse }
+        set { if newValue != nil || inbound != nil { inboundRequest().earlyResponse = newValue } }
     }
 
     /// Buffered bytes that do not yet make a head start the header timeout, unless reading is paused: then they
@@ -220,6 +246,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         } else if consumed > 0 {
             carry.removeSubrange(0..<consumed)
         }
+        returnInboundIfIdle()
     }
 
     /// Runs the parser over `bytes` until it needs more input, a back-pressure cap is reached, or input closes.
@@ -235,7 +262,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
                 readingPausedForBackpressure = true
                 return offset
             }
-            switch parser.parse(UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
+            switch inboundRequest().parser.parse(UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
             case .needMore(let consumed):
                 return offset + consumed
             case .head(let parsed, let consumed):
@@ -277,6 +304,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         }
         if parsed.expectsContinue && parsed.framing != .none {
             if inFlightCount == 0 {
+                borrowOutputBufferIfNeeded()
                 out.append(staticString: ResponseEncoder.continueResponse)
                 requestFlush()
             } else {
@@ -349,6 +377,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
                 // and their answers must not be dropped.
                 framing.keepAlive = false
             }
+            borrowOutputBufferIfNeeded()
             ResponseEncoder.append(ready, framing: framing, date: &server.dateCache, to: &out)
             inFlight[inFlightStart].response = nil
             inFlightStart += 1
@@ -368,6 +397,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
             idleSince = loop.now
             if continueOwed && !inputClosed {
                 continueOwed = false
+                borrowOutputBufferIfNeeded()
                 out.append(staticString: ResponseEncoder.continueResponse)
             }
         }
@@ -377,6 +407,12 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
             resumeReading()
         }
         updateDeadline()
+    }
+
+    /// Output buffers are lent by the server while a connection has something to write, so an idle connection
+    /// holds none and a busy one reuses capacity instead of allocating per response.
+    private func borrowOutputBufferIfNeeded() {
+        if out.capacity == 0 { out = server.borrowOutputBuffer() }
     }
 
     private func requestFlush() {
@@ -412,8 +448,7 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         }
         awaitingWritable = outOffset < out.count
         if outOffset == out.count {
-            // Keep a small buffer for the next response; give big ones back so idle connections stay cheap.
-            if out.capacity > 16 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }
+            server.returnOutputBuffer(&out)
             outOffset = 0
             if readingPausedForBackpressure && inFlightCount < server.configuration.maxPipelinedRequests {
                 resumeReading()
@@ -500,9 +535,11 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         registration = nil
         Posix.close(fd)
         carry = []
-        out = []
+        // A half-received request is dropped with its state; idle state goes back to the pool.
+        returnInboundIfIdle()
+        inbound = nil
+        server.returnOutputBuffer(&out)
         inFlight = []
-        body = []
         server.connectionClosed(self)
     }
 

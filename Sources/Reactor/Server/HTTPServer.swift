@@ -27,6 +27,10 @@ public final class HTTPServer {
     private var connections: [ObjectIdentifier: HTTPConnection] = [:]
     public private(set) var isDraining = false
 
+    /// Output buffers not lent to any connection (see `HTTPConnection.borrowOutputBufferIfNeeded`). Only connections
+    /// that wrote during a tick hold one, so the pool stays around the number of connections active per tick.
+    private var spareOutputBuffers: [[UInt8]] = []
+
     /// One read buffer shared by every connection of this server: connections read into it and keep only the
     /// unparsed tail, so 10,000 idle keep-alive connections hold no input buffers at all.
     let readBuffer: UnsafeMutableRawBufferPointer
@@ -118,6 +122,49 @@ public final class HTTPServer {
         Posix.shutdownWrite(fd)
         _ = try? Posix.read(fd, into: readBuffer)
         Posix.close(fd)
+    }
+
+    /// What a connection needs only while a request is arriving (the parser alone is ~500 bytes), on loan from the
+    /// server so that idle keep-alive connections hold none of it.
+    final class InboundRequest {
+        var parser: HTTPRequestParser
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+        /// A response decided from the head alone (see `HTTPHandler.respondBeforeBody`), sent when the request ends.
+        var earlyResponse: HTTPResponse?
+
+        init(_ parser: HTTPRequestParser) { self.parser = parser }
+
+        /// Nothing of a request is held: the state is as good as new and can be lent to another connection.
+        var isIdle: Bool { head == nil && body.isEmpty && earlyResponse == nil && parser.isBetweenMessages }
+    }
+
+    private var spareInbound: [InboundRequest] = []
+
+    func borrowInbound() -> InboundRequest {
+        spareInbound.popLast() ?? InboundRequest(HTTPRequestParser(limits: configuration.limits))
+    }
+
+    func returnInbound(_ inbound: InboundRequest) {
+        precondition(inbound.isIdle, "only idle request state can be reused")
+        if spareInbound.count < 1024 { spareInbound.append(inbound) }
+    }
+
+    func borrowOutputBuffer() -> [UInt8] {
+        if let buffer = spareOutputBuffers.popLast() { return buffer }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1024)
+        return buffer
+    }
+
+    /// Takes `buffer` back (emptied) and leaves an empty array in its place. Big buffers, from big responses or a
+    /// slow reader, are freed rather than kept.
+    func returnOutputBuffer(_ buffer: inout [UInt8]) {
+        if buffer.capacity > 0 && buffer.capacity <= 64 * 1024 && spareOutputBuffers.count < 1024 {
+            buffer.removeAll(keepingCapacity: true)
+            spareOutputBuffers.append(buffer)
+        }
+        buffer = []
     }
 
     func connectionClosed(_ connection: HTTPConnection) {

@@ -13,6 +13,17 @@ public enum Posix {
         _ = signal(SIGPIPE, SIG_IGN)
     }
 
+    /// Caps glibc's malloc arenas, unless MALLOC_ARENA_MAX is set in the environment (the operator's choice wins).
+    ///
+    /// glibc gives each thread that allocates its own arena, up to 8 per core. Memory a consumer thread allocates and
+    /// the reactor frees goes back to the consumer's arena, so every arena grows to the peak of the in-flight data it
+    /// ever held, and resident memory is roughly that peak times the number of arenas. Small allocations are served
+    /// from per-thread caches without taking the arena lock, so sharing one arena costs little.
+    public static func limitMallocArenas(_ arenas: Int32) {
+        guard getenv("MALLOC_ARENA_MAX") == nil else { return }
+        _ = crs_limit_malloc_arenas(arenas)
+    }
+
     @inline(never)
     public static func socket(domain: Int32, type: Int32) throws(SystemError) -> Int32 {
         try checkedSyscall("socket") { Glibc.socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
