@@ -9,6 +9,12 @@ public protocol EventHandler: AnyObject {
     func handleEvents(_ events: EpollEvents)
 }
 
+/// An object with one deadline at a time (a connection's timeout). Scheduling it costs no allocation, unlike a
+/// closure, which matters with a timer per connection.
+public protocol TimerHandler: AnyObject {
+    func timerFired()
+}
+
 /// Something that buffers output during a tick and writes it once, just before the loop sleeps.
 public protocol FlushHandler: AnyObject {
     func flush()
@@ -71,7 +77,12 @@ public final class EventLoop: @unchecked Sendable {
     // Loop-thread state.
     private var slots: [Slot] = []
     private var nextGeneration: UInt32 = 1
-    private var timers = TimerQueue<() -> Void>()
+    private enum TimerAction {
+        case closure(() -> Void)
+        case handler(any TimerHandler)
+    }
+
+    private var timers = TimerQueue<TimerAction>()
     private var flushQueue: [any FlushHandler] = []
     private var runningTasks: [@Sendable () -> Void] = []
     private var events: UnsafeMutableBufferPointer<epoll_event>
@@ -207,12 +218,18 @@ public final class EventLoop: @unchecked Sendable {
 
     @discardableResult
     public func scheduleTimer(at deadline: MonotonicInstant, _ body: @escaping () -> Void) -> TimerID {
-        timers.schedule(at: deadline, body)
+        timers.schedule(at: deadline, .closure(body))
     }
 
     @discardableResult
     public func scheduleTimer(after delay: Duration, _ body: @escaping () -> Void) -> TimerID {
-        timers.schedule(at: clock.now() + delay, body)
+        timers.schedule(at: clock.now() + delay, .closure(body))
+    }
+
+    /// Calls `handler.timerFired()` at `deadline`. The loop holds the handler strongly until then or until cancelled.
+    @discardableResult
+    public func scheduleTimer(at deadline: MonotonicInstant, handler: any TimerHandler) -> TimerID {
+        timers.schedule(at: deadline, .handler(handler))
     }
 
     public func cancelTimer(_ id: TimerID) {
@@ -308,9 +325,12 @@ public final class EventLoop: @unchecked Sendable {
     private func fireTimers() {
         let current = clock.now()
         now = current
-        while let body = timers.popExpired(now: current) {
+        while let action = timers.popExpired(now: current) {
             statistics.timersFired += 1
-            body()
+            switch action {
+            case .closure(let body): body()
+            case .handler(let handler): handler.timerFired()
+            }
         }
     }
 

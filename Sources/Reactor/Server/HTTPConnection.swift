@@ -24,7 +24,7 @@ import Glibc
 /// writing a request we refused (a body over the limit, bytes after a framing error) would see "connection reset"
 /// in its write instead of our 4xx. After such a refusal the connection sends its response, half-closes, and reads
 /// and discards until the client closes too, for at most `lingerLimit`.
-final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
+final class HTTPConnection: EventHandler, FlushHandler, TimerHandler, @unchecked Sendable {
     enum Phase: Equatable {
         case awaitingHead(since: MonotonicInstant)
         case awaitingBody(since: MonotonicInstant)
@@ -566,10 +566,10 @@ final class HTTPConnection: EventHandler, FlushHandler, @unchecked Sendable {
         if let armed = timerDeadline, armed <= deadline { return }
         if let timer { loop.cancelTimer(timer) }
         timerDeadline = deadline
-        timer = loop.scheduleTimer(at: deadline) { [unowned self] in self.timerFired() }
+        timer = loop.scheduleTimer(at: deadline, handler: self)
     }
 
-    private func timerFired() {
+    func timerFired() {
         timer = nil
         timerDeadline = nil
         guard !closed, let deadline else { return }
