@@ -25,9 +25,9 @@ public final class GatewayProcess: @unchecked Sendable {
         }
         let port = self.port
         let up = TestEnvironment.waitUntil(timeout: .seconds(15)) {
-            guard let client = try? RawHTTPClient(port: port, timeoutSeconds: 2),
+            guard let client = try? RawHTTPClient(port: port, timeout: .seconds(2)),
                   let response = try? client.request("GET", "/health") else { return false }
-            return !waitForRedis || response.text.contains("\"redis\":\"up\"")
+            return !waitForRedis || response.bodyText.contains("\"redis\":\"up\"")
         }
         guard up else { throw TestSetupError("gateway did not come up on port \(port):\n\(process.log)") }
     }
@@ -36,8 +36,8 @@ public final class GatewayProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    public func client(timeoutSeconds: Int = 10) throws -> RawHTTPClient {
-        try RawHTTPClient(port: port, timeoutSeconds: timeoutSeconds)
+    public func client(timeout: Duration = .seconds(10)) throws(BlockingSocket.Failure) -> RawHTTPClient {
+        try RawHTTPClient(port: port, timeout: timeout)
     }
 
     /// The path of the built executable: `TELEMETRY_GATEWAY_BINARY`, else next to the test bundle.

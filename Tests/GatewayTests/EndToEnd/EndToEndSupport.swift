@@ -12,8 +12,8 @@ final class GatewayFixture: @unchecked Sendable {
         gateway = try GatewayProcess(redisURL: redis.url, arguments: gatewayArguments, shellPrefix: shellPrefix)
     }
 
-    func client(timeoutSeconds: Int = 10) throws -> RawHTTPClient {
-        try gateway.client(timeoutSeconds: timeoutSeconds)
+    func client(timeout: Duration = .seconds(10)) throws -> RawHTTPClient {
+        try gateway.client(timeout: timeout)
     }
 
     func storedCount() throws -> Int {
@@ -21,7 +21,7 @@ final class GatewayFixture: @unchecked Sendable {
     }
 }
 
-extension TestHTTPResponse {
+extension ReceivedResponse {
     /// The body as a JSON object (empty when it is not one).
     var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]

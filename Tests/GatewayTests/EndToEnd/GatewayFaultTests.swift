@@ -13,7 +13,7 @@ final class LoadTally: @unchecked Sendable {
     private(set) var transportErrors = 0
     private(set) var last200: ContinuousClock.Instant?
 
-    func record(_ response: TestHTTPResponse, elapsed: Duration) {
+    func record(_ response: ReceivedResponse, elapsed: Duration) {
         lock.lock()
         defer { lock.unlock() }
         statuses[response.status, default: 0] += 1
@@ -71,14 +71,14 @@ final class LoadTally: @unchecked Sendable {
 
         let load = Thread {
             concurrently(32) { worker in
-                var client = try? RawHTTPClient(port: port, timeoutSeconds: 5)
+                var client = try? RawHTTPClient(port: port, timeout: .seconds(5))
                 var sequence = 0
                 while !stop.load(ordering: .relaxed) {
                     sequence += 1
                     let started = ContinuousClock.now
                     guard let connection = client, let response = try? connection.postJSON("/telemetry", Payload.event("k\(worker)", value: Double(sequence))) else {
                         tally.recordTransportError()
-                        client = try? RawHTTPClient(port: port, timeoutSeconds: 5)
+                        client = try? RawHTTPClient(port: port, timeout: .seconds(5))
                         continue
                     }
                     tally.record(response, elapsed: .now - started)
@@ -199,7 +199,7 @@ final class LoadTally: @unchecked Sendable {
         let fixture = try GatewayFixture(shellPrefix: "ulimit -n 48")
         var held: [RawHTTPClient] = []
         for _ in 0..<80 {
-            if let client = try? fixture.client(timeoutSeconds: 2) { held.append(client) }
+            if let client = try? fixture.client(timeout: .seconds(2)) { held.append(client) }
         }
         var refused = 0
         for client in held {
@@ -209,9 +209,9 @@ final class LoadTally: @unchecked Sendable {
         #expect(refused > 0)
         held.removeAll()
         #expect(TestEnvironment.waitUntil(timeout: .seconds(5)) {
-            (try? fixture.client(timeoutSeconds: 2).request("GET", "/health").status) == 200
+            (try? fixture.client(timeout: .seconds(2)).request("GET", "/health").status) == 200
         })
-        let metrics = try fixture.client().request("GET", "/metrics").text
+        let metrics = try fixture.client().request("GET", "/metrics").bodyText
         let line = metrics.split(separator: "\n").first { $0.hasPrefix("gateway_connections_refused_total{reason=\"descriptors\"}") }
         #expect(line.map { !$0.hasSuffix(" 0") } == true, "\(String(describing: line))")
         #expect(try fixture.client().postJSON("/telemetry", Payload.event()).status == 200)
