@@ -11,8 +11,9 @@ public final class GatewayProcess: @unchecked Sendable {
     ///   - redisURL: the `--redis` URL.
     ///   - arguments: more flags.
     ///   - shellPrefix: shell commands run before `exec` (e.g. `ulimit -n 64`), when needed.
+    ///   - waitForRedis: whether to return only once /health reports Redis up.
     public init(redisURL: String, arguments: [String] = [], shellPrefix: String? = nil, waitForRedis: Bool = true) throws {
-        port = TestEnvironment.freePort()
+        port = try TestEnvironment.freePort()
         directory = TestEnvironment.temporaryDirectory("gateway")
         let binary = try Self.binaryPath()
         let all = ["--host", "127.0.0.1", "--port", String(port), "--redis", redisURL, "--log-level", "debug"] + arguments
@@ -24,12 +25,12 @@ public final class GatewayProcess: @unchecked Sendable {
             process = try ManagedProcess(executable: binary, arguments: all, logPath: directory + "/gateway.log")
         }
         let port = self.port
-        let up = TestEnvironment.waitUntil(timeout: .seconds(15)) {
+        let up = waitUntil(timeout: .seconds(15)) {
             guard let client = try? RawHTTPClient(port: port, timeout: .seconds(2)),
                   let response = try? client.request("GET", "/health") else { return false }
             return !waitForRedis || response.bodyText.contains("\"redis\":\"up\"")
         }
-        guard up else { throw TestSetupError("gateway did not come up on port \(port):\n\(process.log)") }
+        guard up else { throw HarnessError("gateway did not come up on port \(port):\n\(process.log)") }
     }
 
     deinit {
@@ -48,6 +49,6 @@ public final class GatewayProcess: @unchecked Sendable {
         where access(candidate, X_OK) == 0 {
             return candidate
         }
-        throw TestSetupError("telemetry-gateway binary not found next to \(bundleDirectory); run `swift build` first")
+        throw HarnessError("telemetry-gateway binary not found next to \(bundleDirectory); run `swift build` first")
     }
 }

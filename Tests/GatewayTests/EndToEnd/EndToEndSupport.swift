@@ -8,7 +8,7 @@ final class GatewayFixture: @unchecked Sendable {
     let stream = "telemetry:events"
 
     init(gatewayArguments: [String] = [], redisArguments: [String] = [], shellPrefix: String? = nil) throws {
-        redis = try RedisServerProcess(extraArguments: redisArguments)
+        redis = try RedisServerProcess(redisArguments)
         gateway = try GatewayProcess(redisURL: redis.url, arguments: gatewayArguments, shellPrefix: shellPrefix)
     }
 
@@ -17,7 +17,7 @@ final class GatewayFixture: @unchecked Sendable {
     }
 
     func storedCount() throws -> Int {
-        try redis.client().integer("XLEN", stream)
+        try Int(redis.client().integer("XLEN", stream))
     }
 }
 

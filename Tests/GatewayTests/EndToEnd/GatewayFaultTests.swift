@@ -97,9 +97,9 @@ final class LoadTally: @unchecked Sendable {
         let degraded = try fixture.client().request("GET", "/health")
         #expect(degraded.status == 200 && degraded.json["status"] as? String == "degraded")
         #expect(try fixture.client().request("GET", "/ready").status == 503)
-        try fixture.redis.start()
+        try fixture.redis.restart()
         restartedAt.withLock { $0 = .now }
-        #expect(TestEnvironment.waitUntil(timeout: .seconds(5)) { firstOKAfterRestart.withLock { $0 } != nil })
+        #expect(waitUntil(timeout: .seconds(5)) { firstOKAfterRestart.withLock { $0 } != nil })
         usleep(500_000)
         stop.store(true, ordering: .relaxed)
         while load.isExecuting || !load.isFinished { usleep(10_000) }
@@ -129,8 +129,8 @@ final class LoadTally: @unchecked Sendable {
         #expect(ContinuousClock.now - started < .milliseconds(500))
         #expect(refused.header("retry-after") != nil)
         #expect(try client.request("GET", "/health").json["redis"] as? String == "down")
-        try redis.start()
-        #expect(TestEnvironment.waitUntil(timeout: .seconds(5)) {
+        try redis.restart()
+        #expect(waitUntil(timeout: .seconds(5)) {
             (try? client.postJSON("/telemetry", Payload.event()).status) == 200
         })
     }
@@ -208,7 +208,7 @@ final class LoadTally: @unchecked Sendable {
         }
         #expect(refused > 0)
         held.removeAll()
-        #expect(TestEnvironment.waitUntil(timeout: .seconds(5)) {
+        #expect(waitUntil(timeout: .seconds(5)) {
             (try? fixture.client(timeout: .seconds(2)).request("GET", "/health").status) == 200
         })
         let metrics = try fixture.client().request("GET", "/metrics").bodyText
