@@ -1,10 +1,11 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// The real `telemetry-gateway` executable, started on a free port for end-to-end tests.
-public final class GatewayProcess: @unchecked Sendable {
-    public let port: Int
-    public let process: ManagedProcess
+final class GatewayProcess: @unchecked Sendable {
+    let port: Int
+    let process: ManagedProcess
     private let directory: String
 
     /// - Parameters:
@@ -12,7 +13,7 @@ public final class GatewayProcess: @unchecked Sendable {
     ///   - arguments: more flags.
     ///   - shellPrefix: shell commands run before `exec` (e.g. `ulimit -n 64`), when needed.
     ///   - waitForRedis: whether to return only once /health reports Redis up.
-    public init(redisURL: String, arguments: [String] = [], shellPrefix: String? = nil, waitForRedis: Bool = true) throws {
+    init(redisURL: String, arguments: [String] = [], shellPrefix: String? = nil, waitForRedis: Bool = true) throws {
         port = try TestEnvironment.freePort()
         directory = TestEnvironment.temporaryDirectory("gateway")
         let binary = try Self.binaryPath()
@@ -37,12 +38,12 @@ public final class GatewayProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    public func client(timeout: Duration = .seconds(10)) throws(BlockingSocket.Failure) -> RawHTTPClient {
+    func client(timeout: Duration = .seconds(10)) throws(BlockingSocket.Failure) -> RawHTTPClient {
         try RawHTTPClient(port: port, timeout: timeout)
     }
 
     /// The path of the built executable: `TELEMETRY_GATEWAY_BINARY`, else next to the test bundle.
-    public static func binaryPath() throws -> String {
+    static func binaryPath() throws -> String {
         if let path = ProcessInfo.processInfo.environment["TELEMETRY_GATEWAY_BINARY"] { return path }
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         for candidate in [bundleDirectory + "/telemetry-gateway", FileManager.default.currentDirectoryPath + "/.build/debug/telemetry-gateway"]
