@@ -20,7 +20,7 @@ let package = Package(
         .executableTarget(name: "resp-bench", dependencies: ["RespClient", "Reactor"]),
         // Process, socket and Redis helpers shared by the test targets.
         .target(name: "TestSupport", dependencies: ["RespClient"], path: "Tests/TestSupport"),
-        .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "TestSupport"]),
         .testTarget(name: "RespClientTests", dependencies: ["RespClient", "Reactor", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient", "TestSupport", "telemetry-gateway"]),
     ]

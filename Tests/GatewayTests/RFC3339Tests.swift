@@ -1,6 +1,7 @@
 import Gateway
 import Glibc
 import Testing
+import TestSupport
 
 @Suite struct RFC3339Tests {
     private static func isValid(_ text: String) -> Bool {

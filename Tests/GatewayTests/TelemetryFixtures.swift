@@ -1,4 +1,5 @@
 import Gateway
+import TestSupport
 
 /// Shared inputs and helpers for the telemetry decoding tests.
 enum TelemetryFixtures {

@@ -1,5 +1,6 @@
 import Gateway
 import Testing
+import TestSupport
 
 @Suite struct TelemetryPrescanTests {
     private static func scan(_ body: String) -> TelemetryPrescan.Result {

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TestSupport
 
 @testable import Reactor
 
@@ -100,11 +101,11 @@ enum FeedMode: CustomStringConvertible {
 enum HTTPFeeder {
     /// Runs `bytes` through a fresh parser fed according to `mode`.
     static func events(
-        _ bytes: [UInt8], mode: FeedMode, limits: HTTPParserLimits = .init(), buffer: HTTPGuardedBuffer? = nil,
+        _ bytes: [UInt8], mode: FeedMode, limits: HTTPParserLimits = .init(), buffer: GuardedBuffer? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) -> [ParseEvent] {
         var parser = HTTPRequestParser(limits: limits)
-        let buffer = buffer ?? HTTPGuardedBuffer(capacity: bytes.count)
+        let buffer = buffer ?? GuardedBuffer(capacity: bytes.count)
         var pending: [UInt8] = []
         var events: [ParseEvent] = []
         var insideMessage = false
@@ -170,7 +171,7 @@ enum HTTPFeeder {
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         // One guarded mapping for all runs: mapping and zeroing fresh pages per run would dominate large inputs.
-        let buffer = HTTPGuardedBuffer(capacity: bytes.count)
+        let buffer = GuardedBuffer(capacity: bytes.count)
         for mode in modes(for: bytes.count) {
             let actual = events(bytes, mode: mode, limits: limits, buffer: buffer, sourceLocation: sourceLocation)
             #expect(actual == expected, "\(mode)", sourceLocation: sourceLocation)
@@ -218,7 +219,7 @@ enum HTTPFeeder {
     }
 
     private static func expectSticky(
-        _ parser: inout HTTPRequestParser, _ error: HTTPParseError, buffer: HTTPGuardedBuffer, pending: [UInt8],
+        _ parser: inout HTTPRequestParser, _ error: HTTPParseError, buffer: GuardedBuffer, pending: [UInt8],
         sourceLocation: SourceLocation
     ) {
         let again = buffer.withBytesAtGuard(pending) { parser.parse($0) }

@@ -1,23 +1,11 @@
 import Testing
+import TestSupport
 
 @testable import Reactor
 
 /// Property: however the bytes are cut, the parser produces the same events. Checked on deterministic mutations of
 /// valid requests, which land on every state of the head scanner and the chunked decoder, including error paths.
 @Suite struct HTTPFeedingConsistencyTests {
-    /// SplitMix64, so the mutations are the same on every run and a failure names a reproducible seed.
-    struct SplitMix64 {
-        var state: UInt64
-
-        mutating func next(below bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
-    }
-
     static let seeds: [String] = [
         "GET /telemetry?x=1 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
         "POST /t HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.0\r\n\r\n",
@@ -28,7 +16,7 @@ import Testing
     /// Bytes that matter to the grammar, so mutations hit delimiters rather than only letters.
     static let interestingBytes: [UInt8] = Array("\r\n \t:;=\"\\,0Fa/?*".utf8) + [0x00, 0x01, 0x0B, 0x7F, 0x80, 0xFF]
 
-    static func mutant(of seed: [UInt8], using random: inout SplitMix64) -> [UInt8] {
+    static func mutant(of seed: [UInt8], using random: inout SeededGenerator) -> [UInt8] {
         var bytes = seed
         for _ in 0...random.next(below: 3) {
             let position = random.next(below: bytes.count)
@@ -46,7 +34,7 @@ import Testing
     @Test(arguments: 0..<seeds.count)
     func mutatedRequestsParseTheSameHoweverTheyArrive(_ seedIndex: Int) {
         let seed = [UInt8](http: Self.seeds[seedIndex])
-        var random = SplitMix64(state: UInt64(seedIndex) &* 0x1234_5678_9ABC_DEF1)
+        var random = SeededGenerator(seed: UInt64(seedIndex) &* 0x1234_5678_9ABC_DEF1)
         for mutation in 0..<150 {
             let bytes = Self.mutant(of: seed, using: &random)
             let reference = HTTPFeeder.events(bytes, mode: .whole)
@@ -57,5 +45,13 @@ import Testing
                 "seed \(seedIndex) mutation \(mutation) \(bytes): \(String(describing: disagreeing)) differs")
             if disagreeing != nil { return }
         }
+    }
+}
+
+extension SeededGenerator {
+    /// A value in `0..<bound` by plain modulo, so the mutations are the same on every run and a failure names a
+    /// reproducible seed.
+    fileprivate mutating func next(below bound: Int) -> Int {
+        Int(next() % UInt64(bound))
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 
 @testable import Reactor
 
@@ -34,7 +35,7 @@ import Testing
         }
         let server = try TestServer(handler: handler)
         defer { server.stop() }
-        let client = try RawHTTPClient(port: server.port, receiveTimeout: .seconds(3))
+        let client = try RawHTTPClient(port: server.port, timeout: .seconds(3))
         try client.send(RequestText.get("/first", id: 1) + Self.continueHead)
         #expect(try server.waitUntil { _ in held.count == 1 })
         held.responder(0).respond(HTTPResponse(status: 200, body: Array("first".utf8)))
@@ -117,7 +118,7 @@ import Testing
         defer { server.stop() }
         let client = try RawHTTPClient(port: server.port)
         let head = "POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: \(bodyBytes)\r\n\r\n"
-        try client.send(bytes: Array(head.utf8) + [UInt8](repeating: 0x61, count: bodyBytes))
+        try client.send(Array(head.utf8) + [UInt8](repeating: 0x61, count: bodyBytes))
         let response = try client.readResponse()
         #expect(response.status == 413)
         #expect(response.closesConnection)

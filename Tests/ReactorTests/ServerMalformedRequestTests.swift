@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TestSupport
 
 @testable import Reactor
 
@@ -87,10 +88,10 @@ import Testing
         let client = try RawHTTPClient(port: server.port)
         let bytes = Array(Self.duplicateLength.utf8)
         let split = 20
-        try client.send(bytes: Array(bytes[..<split]))
+        try client.send(Array(bytes[..<split]))
         // Give the loop time to buffer the first piece; the test is valid, only weaker, if it has not.
         usleep(20_000)
-        try client.send(bytes: Array(bytes[split...]))
+        try client.send(Array(bytes[split...]))
         let response = try client.readResponse()
         #expect(response.status == 400)
         #expect(client.readToEnd().ending == .eof)

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TestSupport
 
 @testable import Reactor
 
@@ -31,7 +32,7 @@ import Testing
         var sent = 0
         while sent < endless.count && !client.hasPendingInput {
             do {
-                try client.send(bytes: [endless[sent]])
+                try client.send([endless[sent]])
             } catch {
                 break  // the server closed first
             }

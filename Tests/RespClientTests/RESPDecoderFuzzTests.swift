@@ -1,5 +1,6 @@
 import RespClient
 import Testing
+import TestSupport
 
 private func fragments(_ texts: [String]) -> [[UInt8]] {
     texts.map { Array($0.utf8) }

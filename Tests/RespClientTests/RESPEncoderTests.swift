@@ -1,5 +1,6 @@
 import RespClient
 import Testing
+import TestSupport
 
 private func encode(_ arguments: [RESPArgument]) -> [UInt8] {
     var buffer: [UInt8] = []

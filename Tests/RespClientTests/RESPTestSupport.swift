@@ -1,22 +1,5 @@
 import RespClient
 
-/// A small, fast, seeded generator (SplitMix64) so randomized tests replay the same inputs on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D4_9CA1_33BB_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 extension Array where Element == UInt8 {
     /// The UTF-8 bytes of `text`, so RESP fixtures can be written as readable string literals.
     init(resp text: String) {

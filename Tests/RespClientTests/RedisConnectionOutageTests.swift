@@ -3,6 +3,7 @@ import Reactor
 import RespClient
 import Synchronization
 import Testing
+import TestSupport
 
 /// Counts what became of each command a producer submitted.
 private final class OutcomeTally: RedisReplyHandler {

@@ -2,6 +2,7 @@ import Reactor
 import RespClient
 import Synchronization
 import Testing
+import TestSupport
 
 /// Counts, across every submission, what the replies were.
 private final class PipelineTally: Sendable {

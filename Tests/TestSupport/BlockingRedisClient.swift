@@ -1,95 +1,70 @@
-import Glibc
 import RespClient
 
-/// A plain blocking Redis client on a raw socket, independent of `RedisConnection`, for test assertions.
+/// A minimal blocking RESP2 client on its own socket, with its own framing and parsing, so assertions about what
+/// Redis stored (XLEN, XRANGE, SELECT) and fixture commands (SET, CLIENT PAUSE) do not go through the code under test.
 public final class BlockingRedisClient {
-    private let fd: Int32
-    private var decoder = RESPDecoder()
+    private let socket: BlockingSocket
 
-    public init(port: Int, password: String? = nil) throws {
-        fd = try RawSocket.connect(port: port, timeout: 5)
-        if let password {
-            _ = try command("AUTH", password)
-        }
+    public init(port: Int) throws(BlockingSocket.Failure) {
+        socket = try BlockingSocket(port: port)
     }
 
-    deinit {
-        close(fd)
-    }
-
-    /// Sends one command and returns its reply (error replies come back as `.error`, not thrown).
+    /// Sends one command and waits for its reply (an error reply comes back as `.error`, not thrown).
     @discardableResult
-    public func command(_ arguments: String...) throws -> RESPValue {
+    public func command(_ arguments: String...) throws(BlockingSocket.Failure) -> RESPValue {
         try command(arguments)
     }
 
-    public func command(_ arguments: [String]) throws -> RESPValue {
-        var bytes: [UInt8] = []
-        RESPEncoder.appendCommand(arguments.map { .string($0) }, to: &bytes)
-        try RawSocket.sendAll(fd, bytes)
-        return try reply()
-    }
-
-    private func reply() throws -> RESPValue {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            if let value = try decoder.next() { return value }
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            guard count > 0 else { throw TestSetupError("redis closed the connection or timed out") }
-            decoder.feed(Array(buffer[0..<count]))
+    @discardableResult
+    public func command(_ arguments: [String]) throws(BlockingSocket.Failure) -> RESPValue {
+        var frame = "*\(arguments.count)\r\n"
+        for argument in arguments {
+            frame += "$\(argument.utf8.count)\r\n\(argument)\r\n"
         }
+        try socket.send(frame)
+        return try readReply()
     }
 
-    public func integer(_ arguments: String...) throws -> Int {
-        guard case .integer(let value) = try command(arguments) else {
-            throw TestSetupError("expected an integer reply to \(arguments)")
-        }
-        return Int(value)
+    /// The reply of a command that must answer with an integer (XLEN, DBSIZE).
+    public func integer(_ arguments: String...) throws(BlockingSocket.Failure) -> Int64 {
+        let reply = try command(arguments)
+        guard case .integer(let value) = reply else { throw .unexpected("expected an integer reply, got \(reply)") }
+        return value
     }
 
-    /// Every entry id of a stream, oldest first.
-    public func streamIDs(_ key: String) throws -> [String] {
+    /// Every entry ID of a stream, oldest first.
+    public func streamIDs(_ key: String) throws(BlockingSocket.Failure) -> [String] {
         guard case .array(let entries) = try command("XRANGE", key, "-", "+") else { return [] }
         return entries.compactMap { entry -> String? in
-            guard case .array(let parts) = entry, let id = parts.first?.string else { return nil }
-            return id
+            guard case .array(let parts) = entry else { return nil }
+            return parts.first?.string
         }
     }
-}
 
-/// Blocking loopback sockets with timeouts, for test clients.
-public enum RawSocket {
-    public static func connect(port: Int, timeout seconds: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw TestSetupError("socket: errno \(errno)") }
-        var time = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let result = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else {
-            let code = errno
-            close(fd)
-            throw TestSetupError("connect to 127.0.0.1:\(port): errno \(code)")
-        }
-        return fd
-    }
-
-    public static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
-            guard sent > 0 else { throw TestSetupError("send failed: errno \(errno)") }
-            offset += sent
+    private func readReply() throws(BlockingSocket.Failure) -> RESPValue {
+        let line = try socket.readLine()
+        guard let type = line.first else { throw .unexpected("empty reply line") }
+        let text = String(decoding: line.dropFirst(), as: UTF8.self)
+        switch type {
+        case UInt8(ascii: "+"):
+            return .simpleString(text)
+        case UInt8(ascii: "-"):
+            return .error(text)
+        case UInt8(ascii: ":"):
+            guard let value = Int64(text) else { throw .unexpected("bad integer reply \(text)") }
+            return .integer(value)
+        case UInt8(ascii: "$"):
+            guard let length = Int(text) else { throw .unexpected("bad bulk length \(text)") }
+            if length < 0 { return .null }
+            return .bulkString(Array(try socket.read(count: length + 2).dropLast(2)))
+        case UInt8(ascii: "*"):
+            guard let count = Int(text) else { throw .unexpected("bad array length \(text)") }
+            if count < 0 { return .null }
+            var elements: [RESPValue] = []
+            for _ in 0..<count { elements.append(try readReply()) }
+            return .array(elements)
+        default:
+            throw .unexpected("unexpected reply type byte \(type)")
         }
     }
 }

@@ -1,129 +1,38 @@
-import Glibc
-
-/// A parsed HTTP response as a test sees it.
-public struct TestHTTPResponse: Sendable {
-    public var status: Int
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
-
-    public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
-    }
-
-    public var text: String { String(decoding: body, as: UTF8.self) }
-}
-
-/// A blocking HTTP/1.1 client on one raw socket: full control over the bytes sent (malformed requests,
-/// pipelining), and a strict reader for the server's responses.
-public final class RawHTTPClient {
-    public let fd: Int32
-    private var buffer: [UInt8] = []
-    private var closed = false
-
-    public init(port: Int, timeoutSeconds: Int = 10) throws {
-        fd = try RawSocket.connect(port: port, timeout: timeoutSeconds)
-    }
-
-    deinit {
-        if !closed { Glibc.close(fd) }
-    }
-
-    public func close() {
-        guard !closed else { return }
-        closed = true
-        Glibc.close(fd)
-    }
-
-    public func send(_ text: String) throws {
-        try RawSocket.sendAll(fd, Array(text.utf8))
-    }
-
-    public func send(_ bytes: [UInt8]) throws {
-        try RawSocket.sendAll(fd, bytes)
-    }
-
-    /// Sends a request with Host and Content-Length filled in and reads its response.
-    public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String = "",
-                        isHead: Bool = false) throws -> TestHTTPResponse {
-        try send(Self.format(method, path, headers: headers, body: body))
-        return try readResponse(isHead: isHead || method == "HEAD")
-    }
-
-    public func postJSON(_ path: String, _ body: String, headers: [String: String] = [:]) throws -> TestHTTPResponse {
-        var all = headers
-        all["Content-Type"] = all["Content-Type"] ?? "application/json"
-        return try request("POST", path, headers: all, body: body)
-    }
-
-    public static func format(_ method: String, _ path: String, headers: [String: String] = [:], body: String = "") -> String {
-        var text = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
-        for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        if !body.isEmpty || method == "POST" { text += "Content-Length: \(body.utf8.count)\r\n" }
-        return text + "\r\n" + body
-    }
-
-    /// Reads one response (interim 1xx responses are returned like any other).
-    public func readResponse(isHead: Bool = false) throws -> TestHTTPResponse {
-        let headEnd = try readUntilHeadEnd()
-        let head = String(decoding: buffer[0..<headEnd], as: UTF8.self)
-        buffer.removeSubrange(0..<(headEnd + 4))
-        var lines = head.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
-            throw TestSetupError("bad status line in \(head)")
+/// A blocking HTTP/1.1 client on one loopback socket that writes exact bytes and parses what comes back itself, so a
+/// test controls every byte sent (malformed requests, pipelining, half-close, reset) and sees precisely what the
+/// server put on the wire and when it closed.
+public final class RawHTTPClient: BlockingSocket {
+    /// Reads one complete response. `bodyless` is for answers to HEAD, whose Content-Length describes a body that
+    /// is not sent. A 1xx response has no body either, and is returned like any other.
+    public func readResponse(bodyless: Bool = false) throws(Failure) -> ReceivedResponse {
+        var response = try ReceivedResponse.parseHead(read(upTo: [0x0D, 0x0A, 0x0D, 0x0A]))
+        if !bodyless && response.status >= 200 {
+            guard let length = response.header("Content-Length").flatMap({ Int($0) }) else {
+                throw .unexpected("response without Content-Length: \(response)")
+            }
+            response.body = try read(count: length)
         }
-        var headers: [(String, String)] = []
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.append((String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: " ")))
-        }
-        var response = TestHTTPResponse(status: status, headers: headers, body: [])
-        guard status >= 200, !isHead else { return response }
-        let length = Int(response.header("content-length") ?? "0") ?? 0
-        while buffer.count < length {
-            guard try fill() else { throw TestSetupError("connection closed inside a body") }
-        }
-        response.body = Array(buffer[0..<length])
-        buffer.removeSubrange(0..<length)
         return response
     }
 
-    /// True when the server closed the connection (EOF) before sending anything more.
-    public func readEOF() -> Bool {
-        (try? fill()) == false && buffer.isEmpty
+    public func readResponses(_ count: Int, bodyless: Bool = false) throws(Failure) -> [ReceivedResponse] {
+        var responses: [ReceivedResponse] = []
+        for _ in 0..<count { responses.append(try readResponse(bodyless: bodyless)) }
+        return responses
     }
 
-    private func readUntilHeadEnd() throws -> Int {
-        while true {
-            if let end = Self.find([13, 10, 13, 10], in: buffer) { return end }
-            guard try fill() else { throw TestSetupError("connection closed before a response head (\(buffer.count) bytes)") }
-        }
+    /// Sends one request as `RequestText` writes it and reads its response. A POST always states its length, even
+    /// an empty one, as real clients do.
+    public func request(_ method: String, _ target: String, headers: [String] = [], body: String? = nil)
+        throws(Failure) -> ReceivedResponse
+    {
+        try send(RequestText.make(method, target, headers: headers, body: body ?? (method == "POST" ? "" : nil)))
+        return try readResponse(bodyless: method == "HEAD")
     }
 
-    /// Reads more bytes; false on EOF. Throws on timeout or error.
-    private func fill() throws -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if count > 0 {
-            buffer.append(contentsOf: chunk[0..<count])
-            return true
-        }
-        if count == 0 { return false }
-        if errno == ECONNRESET { return false }
-        throw TestSetupError("recv failed: errno \(errno)")
-    }
-
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for index in 0...(haystack.count - needle.count) where haystack[index] == needle[0] {
-            if Array(haystack[index..<(index + needle.count)]) == needle { return index }
-        }
-        return nil
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: Character) -> String {
-        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
+    public func postJSON(_ target: String, _ body: String, contentType: String = "application/json")
+        throws(Failure) -> ReceivedResponse
+    {
+        try request("POST", target, headers: ["Content-Type: \(contentType)"], body: body)
     }
 }

@@ -8,20 +8,20 @@ final class GatewayFixture: @unchecked Sendable {
     let stream = "telemetry:events"
 
     init(gatewayArguments: [String] = [], redisArguments: [String] = [], shellPrefix: String? = nil) throws {
-        redis = try RedisServerProcess(extraArguments: redisArguments)
+        redis = try RedisServerProcess(redisArguments)
         gateway = try GatewayProcess(redisURL: redis.url, arguments: gatewayArguments, shellPrefix: shellPrefix)
     }
 
-    func client(timeoutSeconds: Int = 10) throws -> RawHTTPClient {
-        try gateway.client(timeoutSeconds: timeoutSeconds)
+    func client(timeout: Duration = .seconds(10)) throws -> RawHTTPClient {
+        try gateway.client(timeout: timeout)
     }
 
     func storedCount() throws -> Int {
-        try redis.client().integer("XLEN", stream)
+        try Int(redis.client().integer("XLEN", stream))
     }
 }
 
-extension TestHTTPResponse {
+extension ReceivedResponse {
     /// The body as a JSON object (empty when it is not one).
     var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]

@@ -13,7 +13,7 @@ final class LoadTally: @unchecked Sendable {
     private(set) var transportErrors = 0
     private(set) var last200: ContinuousClock.Instant?
 
-    func record(_ response: TestHTTPResponse, elapsed: Duration) {
+    func record(_ response: ReceivedResponse, elapsed: Duration) {
         lock.lock()
         defer { lock.unlock() }
         statuses[response.status, default: 0] += 1
@@ -71,14 +71,14 @@ final class LoadTally: @unchecked Sendable {
 
         let load = Thread {
             concurrently(32) { worker in
-                var client = try? RawHTTPClient(port: port, timeoutSeconds: 5)
+                var client = try? RawHTTPClient(port: port, timeout: .seconds(5))
                 var sequence = 0
                 while !stop.load(ordering: .relaxed) {
                     sequence += 1
                     let started = ContinuousClock.now
                     guard let connection = client, let response = try? connection.postJSON("/telemetry", Payload.event("k\(worker)", value: Double(sequence))) else {
                         tally.recordTransportError()
-                        client = try? RawHTTPClient(port: port, timeoutSeconds: 5)
+                        client = try? RawHTTPClient(port: port, timeout: .seconds(5))
                         continue
                     }
                     tally.record(response, elapsed: .now - started)
@@ -97,9 +97,9 @@ final class LoadTally: @unchecked Sendable {
         let degraded = try fixture.client().request("GET", "/health")
         #expect(degraded.status == 200 && degraded.json["status"] as? String == "degraded")
         #expect(try fixture.client().request("GET", "/ready").status == 503)
-        try fixture.redis.start()
+        try fixture.redis.restart()
         restartedAt.withLock { $0 = .now }
-        #expect(TestEnvironment.waitUntil(timeout: .seconds(5)) { firstOKAfterRestart.withLock { $0 } != nil })
+        #expect(waitUntil(timeout: .seconds(5)) { firstOKAfterRestart.withLock { $0 } != nil })
         usleep(500_000)
         stop.store(true, ordering: .relaxed)
         while load.isExecuting || !load.isFinished { usleep(10_000) }
@@ -129,8 +129,8 @@ final class LoadTally: @unchecked Sendable {
         #expect(ContinuousClock.now - started < .milliseconds(500))
         #expect(refused.header("retry-after") != nil)
         #expect(try client.request("GET", "/health").json["redis"] as? String == "down")
-        try redis.start()
-        #expect(TestEnvironment.waitUntil(timeout: .seconds(5)) {
+        try redis.restart()
+        #expect(waitUntil(timeout: .seconds(5)) {
             (try? client.postJSON("/telemetry", Payload.event()).status) == 200
         })
     }
@@ -199,7 +199,7 @@ final class LoadTally: @unchecked Sendable {
         let fixture = try GatewayFixture(shellPrefix: "ulimit -n 48")
         var held: [RawHTTPClient] = []
         for _ in 0..<80 {
-            if let client = try? fixture.client(timeoutSeconds: 2) { held.append(client) }
+            if let client = try? fixture.client(timeout: .seconds(2)) { held.append(client) }
         }
         var refused = 0
         for client in held {
@@ -208,10 +208,10 @@ final class LoadTally: @unchecked Sendable {
         }
         #expect(refused > 0)
         held.removeAll()
-        #expect(TestEnvironment.waitUntil(timeout: .seconds(5)) {
-            (try? fixture.client(timeoutSeconds: 2).request("GET", "/health").status) == 200
+        #expect(waitUntil(timeout: .seconds(5)) {
+            (try? fixture.client(timeout: .seconds(2)).request("GET", "/health").status) == 200
         })
-        let metrics = try fixture.client().request("GET", "/metrics").text
+        let metrics = try fixture.client().request("GET", "/metrics").bodyText
         let line = metrics.split(separator: "\n").first { $0.hasPrefix("gateway_connections_refused_total{reason=\"descriptors\"}") }
         #expect(line.map { !$0.hasSuffix(" 0") } == true, "\(String(describing: line))")
         #expect(try fixture.client().postJSON("/telemetry", Payload.event()).status == 200)

@@ -33,7 +33,7 @@ import TestSupport
 
         _ = try client.request("GET", "/metrics")
         // Scrapes are counted too (each one shows in the next).
-        let text = try client.request("GET", "/metrics").text
+        let text = try client.request("GET", "/metrics").bodyText
         for name in ["gateway_http_requests_total{route=\"telemetry\",code=\"200\"} 1", "gateway_events_stored_total 1",
                      "gateway_events_rejected_total{reason=\"invalid\"}", "gateway_queue_depth", "gateway_redis_up 1",
                      "gateway_redis_inflight", "gateway_redis_batch_size_bucket", "gateway_request_duration_seconds_bucket",
@@ -42,7 +42,7 @@ import TestSupport
             #expect(text.contains(name), "missing \(name)")
         }
 
-        let json = try client.request("GET", "/metrics", headers: ["Accept": "application/json"]).json
+        let json = try client.request("GET", "/metrics", headers: ["Accept: application/json"]).json
         for key in ["samples_processed", "samples_dropped", "queue_depth", "latency_p50_ms", "latency_p95_ms",
                     "latency_p99_ms", "latency_max_ms", "uptime_seconds", "thread_pool"] {
             #expect(json[key] != nil, "missing \(key)")
@@ -74,7 +74,7 @@ import TestSupport
     @Test func badRequestsStoreNothing() throws {
         let fixture = try GatewayFixture(gatewayArguments: ["--max-body", "1000"])
         let client = try fixture.client()
-        #expect(try client.request("POST", "/telemetry", headers: ["Content-Type": "text/plain"], body: Payload.event()).status == 415)
+        #expect(try client.request("POST", "/telemetry", headers: ["Content-Type: text/plain"], body: Payload.event()).status == 415)
         #expect(try client.request("POST", "/telemetry", body: Payload.event()).status == 415)
         #expect(try client.postJSON("/telemetry", "").status == 400)
         #expect(try client.postJSON("/telemetry", "{\"device_id\":").status == 400)
@@ -83,7 +83,7 @@ import TestSupport
         #expect(oversized.status == 413)
         #expect(oversized.json["ok"] as? Bool == false)
         // The JSON parameters of the media type are accepted.
-        #expect(try client.postJSON("/telemetry", Payload.event(), headers: ["Content-Type": "application/JSON; charset=utf-8"]).status == 200)
+        #expect(try client.postJSON("/telemetry", Payload.event(), contentType: "application/JSON; charset=utf-8").status == 200)
         #expect(try fixture.storedCount() == 1)
     }
 
@@ -164,9 +164,9 @@ import TestSupport
         let fixture = try GatewayFixture(gatewayArguments: ["--admin-token", "s3cret"])
         let client = try fixture.client()
         #expect(try client.request("POST", "/stop").status == 401)
-        #expect(try client.request("POST", "/stop", headers: ["Authorization": "Basic czNjcmV0"]).status == 401)
-        #expect(try client.request("POST", "/stop", headers: ["Authorization": "Bearer wrong"]).status == 403)
-        let stopped = try client.request("POST", "/stop", headers: ["Authorization": "bearer s3cret"])
+        #expect(try client.request("POST", "/stop", headers: ["Authorization: Basic czNjcmV0"]).status == 401)
+        #expect(try client.request("POST", "/stop", headers: ["Authorization: Bearer wrong"]).status == 403)
+        let stopped = try client.request("POST", "/stop", headers: ["Authorization: bearer s3cret"])
         #expect(stopped.status == 200)
         #expect(stopped.json["state"] as? String == "stopped")
 
@@ -176,7 +176,7 @@ import TestSupport
         #expect(try client.request("GET", "/ready").status == 503)
         #expect(try client.request("GET", "/status").json["state"] as? String == "stopped")
 
-        #expect(try client.request("POST", "/start", headers: ["Authorization": "BEARER s3cret"]).status == 200)
+        #expect(try client.request("POST", "/start", headers: ["Authorization: BEARER s3cret"]).status == 200)
         #expect(try client.postJSON("/telemetry", Payload.event()).status == 200)
         #expect(try fixture.storedCount() == 1)
     }
@@ -184,7 +184,7 @@ import TestSupport
     /// Without a configured token, /start and /stop are refused.
     @Test func controlDisabledWithoutToken() throws {
         let fixture = try GatewayFixture()
-        #expect(try fixture.client().request("POST", "/stop", headers: ["Authorization": "Bearer x"]).status == 403)
+        #expect(try fixture.client().request("POST", "/stop", headers: ["Authorization: Bearer x"]).status == 403)
     }
 
     /// Bad flags and values exit with status 2 and one line on stderr; --help exits 0.

@@ -1,5 +1,6 @@
 import Reactor
 import RespClient
+import TestSupport
 
 /// A `RedisConnection` on its own event loop thread, torn down in order by `stop()`.
 final class ConnectionHarness {

@@ -1,5 +1,6 @@
 import Glibc
 import Reactor
+import TestSupport
 
 /// A scripted stand-in for Redis: a listening socket on 127.0.0.1 served by one plain thread, which runs `script`
 /// for each accepted connection in turn (with the connection's index, 0 for the first), then closes it.
@@ -14,22 +15,9 @@ final class FakeRedisServer: @unchecked Sendable {
     private var thread: OSThread?
 
     init(script: @escaping @Sendable (FakeRedisPeer, Int) throws -> Void) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError.system("socket") }
-        var address = BlockingSocket.loopbackAddress(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard listening else {
-            let error = HarnessError.system("bind/listen")
-            Glibc.close(fd)
-            throw error
-        }
+        let (fd, port) = try TestEnvironment.bindLoopback(listenBacklog: 16)
         listenFD = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         let scriptErrors = scriptErrors
         thread = OSThread(name: "fake-redis") {
             var index = 0
@@ -73,25 +61,29 @@ final class FakeRedisPeer {
         self.socket = socket
     }
 
-    /// The next command's arguments as text, or nil once the client has closed the connection.
-    func readCommand() throws(HarnessError) -> [String]? {
-        guard let header = try socket.readLine() else { return nil }
-        guard header.first == UInt8(ascii: "*"), let count = Int(String(decoding: header.dropFirst(), as: UTF8.self))
-        else { throw HarnessError("expected a command array, got \(String(decoding: header, as: UTF8.self))") }
-        var arguments: [String] = []
-        for _ in 0..<count {
-            guard let lengthLine = try socket.readLine() else { return nil }
-            guard lengthLine.first == UInt8(ascii: "$"),
-                let length = Int(String(decoding: lengthLine.dropFirst(), as: UTF8.self))
-            else { throw HarnessError("expected a bulk string argument") }
-            guard let body = try socket.read(count: length + 2) else { return nil }
-            arguments.append(String(decoding: body.dropLast(2), as: UTF8.self))
+    /// The next command's arguments as text, or nil once the client has closed (or reset) the connection.
+    func readCommand() throws(BlockingSocket.Failure) -> [String]? {
+        do throws(BlockingSocket.Failure) {
+            let header = try socket.readLine()
+            guard header.first == UInt8(ascii: "*"),
+                let count = Int(String(decoding: header.dropFirst(), as: UTF8.self))
+            else { throw .unexpected("expected a command array, got \(String(decoding: header, as: UTF8.self))") }
+            var arguments: [String] = []
+            for _ in 0..<count {
+                let lengthLine = try socket.readLine()
+                guard lengthLine.first == UInt8(ascii: "$"),
+                    let length = Int(String(decoding: lengthLine.dropFirst(), as: UTF8.self))
+                else { throw .unexpected("expected a bulk string argument") }
+                arguments.append(String(decoding: try socket.read(count: length + 2).dropLast(2), as: UTF8.self))
+            }
+            return arguments
+        } catch .closed, .reset {
+            return nil
         }
-        return arguments
     }
 
     /// Reads `count` commands and returns them.
-    func readCommands(_ count: Int) throws(HarnessError) -> [[String]] {
+    func readCommands(_ count: Int) throws -> [[String]] {
         var commands: [[String]] = []
         while commands.count < count {
             guard let command = try readCommand() else { throw HarnessError("client closed after \(commands)") }
@@ -101,25 +93,25 @@ final class FakeRedisPeer {
     }
 
     /// Reads one command, checks it is `command`, and answers `reply`.
-    func expect(_ command: [String], reply: String) throws(HarnessError) {
+    func expect(_ command: [String], reply: String) throws {
         guard let received = try readCommand() else { throw HarnessError("client closed; expected \(command)") }
         guard received == command else { throw HarnessError("expected \(command), got \(received)") }
         try send(reply)
     }
 
     /// Reads the client's HELLO and accepts RESP3 with a minimal HELLO map.
-    func acceptHello() throws(HarnessError) {
+    func acceptHello() throws {
         guard let hello = try readCommand(), hello.first == "HELLO" else { throw HarnessError("expected HELLO") }
         try send("%1\r\n+server\r\n+fake\r\n")
     }
 
-    func send(_ text: String) throws(HarnessError) {
+    func send(_ text: String) throws(BlockingSocket.Failure) {
         try socket.send(text)
     }
 
     /// Sends `text` with one `send` per byte and a short pause between them, so the client's reads see the reply
     /// cut at every byte boundary.
-    func sendOneByteAtATime(_ text: String) throws(HarnessError) {
+    func sendOneByteAtATime(_ text: String) throws(BlockingSocket.Failure) {
         for byte in text.utf8 {
             try socket.send([byte])
             usleep(300)
@@ -127,7 +119,7 @@ final class FakeRedisPeer {
     }
 
     /// Blocks until the client closes its end (or the read times out).
-    func waitForClose() throws(HarnessError) {
+    func waitForClose() throws(BlockingSocket.Failure) {
         while try readCommand() != nil {}
     }
 }

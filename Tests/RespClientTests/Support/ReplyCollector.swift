@@ -1,17 +1,6 @@
-import Glibc
 import RespClient
 import Synchronization
-
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held. The bound is an upper limit for
-/// a bug to fail the test instead of hanging it, never a performance claim.
-func waitUntil(timeout: Duration = .seconds(10), _ condition: () -> Bool) -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        if ContinuousClock.now >= deadline { return false }
-        usleep(1_000)
-    }
-    return true
-}
+import TestSupport
 
 /// Records every reply it is handed, with its tag, in arrival order.
 final class ReplyCollector: RedisReplyHandler {

@@ -1,7 +1,7 @@
 /// Request bytes as a test wants them on the wire: a Host header always, `Content-Length` whenever there is a body,
 /// and an `X-Request-Id` so responses can be matched to requests.
-enum RequestText {
-    static func make(
+public enum RequestText {
+    public static func make(
         _ method: String = "GET", _ target: String = "/", version: String = "HTTP/1.1", id: Int? = nil,
         headers: [String] = [], body: String? = nil
     ) -> String {
@@ -14,7 +14,7 @@ enum RequestText {
         return text
     }
 
-    static func get(_ target: String = "/", id: Int? = nil, headers: [String] = []) -> String {
+    public static func get(_ target: String = "/", id: Int? = nil, headers: [String] = []) -> String {
         make("GET", target, id: id, headers: headers)
     }
 }

@@ -2,12 +2,12 @@ import Glibc
 
 /// Memory whose last usable byte sits right before a `PROT_NONE` page, so a parser that reads even one byte past the
 /// input it was given crashes the test instead of silently reading a neighbour's bytes (picohttpparser's test trick).
-final class HTTPGuardedBuffer {
+public final class GuardedBuffer {
     private let base: UnsafeMutableRawPointer
     private let usableBytes: Int
     private let mappedBytes: Int
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         usableBytes = max(page, (capacity + page - 1) / page * page)
         mappedBytes = usableBytes + page
@@ -22,7 +22,7 @@ final class HTTPGuardedBuffer {
     }
 
     /// Copies `bytes` so they end exactly at the guard page and calls body with them.
-    func withBytesAtGuard<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    public func withBytesAtGuard<Value>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) -> Value) -> Value {
         precondition(bytes.count <= usableBytes, "guarded buffer too small")
         let start = base + (usableBytes - bytes.count)
         bytes.withUnsafeBytes { source in
@@ -30,4 +30,9 @@ final class HTTPGuardedBuffer {
         }
         return body(UnsafeRawBufferPointer(start: start, count: bytes.count))
     }
+}
+
+/// Calls `body` with `bytes` ending right before a guard page, in a buffer made for this one call.
+public func withGuardedBytes<Value>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) -> Value) -> Value {
+    GuardedBuffer(capacity: bytes.count).withBytesAtGuard(bytes, body)
 }

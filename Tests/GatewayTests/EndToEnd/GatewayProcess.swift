@@ -1,18 +1,20 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// The real `telemetry-gateway` executable, started on a free port for end-to-end tests.
-public final class GatewayProcess: @unchecked Sendable {
-    public let port: Int
-    public let process: ManagedProcess
+final class GatewayProcess: @unchecked Sendable {
+    let port: Int
+    let process: ManagedProcess
     private let directory: String
 
     /// - Parameters:
     ///   - redisURL: the `--redis` URL.
     ///   - arguments: more flags.
     ///   - shellPrefix: shell commands run before `exec` (e.g. `ulimit -n 64`), when needed.
-    public init(redisURL: String, arguments: [String] = [], shellPrefix: String? = nil, waitForRedis: Bool = true) throws {
-        port = TestEnvironment.freePort()
+    ///   - waitForRedis: whether to return only once /health reports Redis up.
+    init(redisURL: String, arguments: [String] = [], shellPrefix: String? = nil, waitForRedis: Bool = true) throws {
+        port = try TestEnvironment.freePort()
         directory = TestEnvironment.temporaryDirectory("gateway")
         let binary = try Self.binaryPath()
         let all = ["--host", "127.0.0.1", "--port", String(port), "--redis", redisURL, "--log-level", "debug"] + arguments
@@ -24,30 +26,30 @@ public final class GatewayProcess: @unchecked Sendable {
             process = try ManagedProcess(executable: binary, arguments: all, logPath: directory + "/gateway.log")
         }
         let port = self.port
-        let up = TestEnvironment.waitUntil(timeout: .seconds(15)) {
-            guard let client = try? RawHTTPClient(port: port, timeoutSeconds: 2),
+        let up = waitUntil(timeout: .seconds(15)) {
+            guard let client = try? RawHTTPClient(port: port, timeout: .seconds(2)),
                   let response = try? client.request("GET", "/health") else { return false }
-            return !waitForRedis || response.text.contains("\"redis\":\"up\"")
+            return !waitForRedis || response.bodyText.contains("\"redis\":\"up\"")
         }
-        guard up else { throw TestSetupError("gateway did not come up on port \(port):\n\(process.log)") }
+        guard up else { throw HarnessError("gateway did not come up on port \(port):\n\(process.log)") }
     }
 
     deinit {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    public func client(timeoutSeconds: Int = 10) throws -> RawHTTPClient {
-        try RawHTTPClient(port: port, timeoutSeconds: timeoutSeconds)
+    func client(timeout: Duration = .seconds(10)) throws(BlockingSocket.Failure) -> RawHTTPClient {
+        try RawHTTPClient(port: port, timeout: timeout)
     }
 
     /// The path of the built executable: `TELEMETRY_GATEWAY_BINARY`, else next to the test bundle.
-    public static func binaryPath() throws -> String {
+    static func binaryPath() throws -> String {
         if let path = ProcessInfo.processInfo.environment["TELEMETRY_GATEWAY_BINARY"] { return path }
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         for candidate in [bundleDirectory + "/telemetry-gateway", FileManager.default.currentDirectoryPath + "/.build/debug/telemetry-gateway"]
         where access(candidate, X_OK) == 0 {
             return candidate
         }
-        throw TestSetupError("telemetry-gateway binary not found next to \(bundleDirectory); run `swift build` first")
+        throw HarnessError("telemetry-gateway binary not found next to \(bundleDirectory); run `swift build` first")
     }
 }
