@@ -107,7 +107,7 @@ import TestSupport
     /// writability and goes out in order, and every command is answered.
     @Test func writesWhatTheSocketCannotTakeAtOnceLater() throws {
         let commandCount = 1_000
-        let fake = try FakeRedisServer { peer, _ in
+        let fake = try FakeRedisServer(readTimeout: .seconds(60)) { peer, _ in
             try peer.acceptHello()
             usleep(300_000)  // not reading lets the client's socket buffer fill up
             var lastIndex = -1
@@ -122,7 +122,7 @@ import TestSupport
         }
         defer { fake.stop() }
         let harness = try ConnectionHarness(url: "redis://127.0.0.1:\(fake.port)") {
-            $0.commandTimeout = .seconds(30)
+            $0.commandTimeout = .seconds(90)
         }
         defer { harness.stop() }
         try #require(harness.waitUntilUp())
@@ -131,7 +131,7 @@ import TestSupport
         let commands: [[RESPArgument]] = (0..<commandCount).map { [.staticString("SET"), .integer($0), .bytes(value)] }
         let replies = ReplyCollector()
         try harness.connection.submit(commands, to: replies)
-        let answers = try #require(replies.wait(for: commandCount, timeout: .seconds(30)))
+        let answers = try #require(replies.wait(for: commandCount, timeout: .seconds(90)))
         #expect(answers.allSatisfy { $0.value == .simpleString("OK") })
         #expect(answers.map(\.tag) == Array(0..<commandCount))
         #expect(fake.scriptErrors.entries.isEmpty)

@@ -14,7 +14,9 @@ final class FakeRedisServer: @unchecked Sendable {
     private let listenFD: Int32
     private var thread: OSThread?
 
-    init(script: @escaping @Sendable (FakeRedisPeer, Int) throws -> Void) throws {
+    /// - Parameter readTimeout: how long a script's reads wait; generous for scripts that move megabytes, which a
+    ///   debug build under a parallel test run can take many seconds to parse.
+    init(readTimeout: Duration = .seconds(10), script: @escaping @Sendable (FakeRedisPeer, Int) throws -> Void) throws {
         let (fd, port) = try TestEnvironment.bindLoopback(listenBacklog: 16)
         listenFD = fd
         self.port = port
@@ -27,7 +29,7 @@ final class FakeRedisServer: @unchecked Sendable {
                     if errno == EINTR { continue }
                     return  // the listening socket was shut down
                 }
-                let peer = FakeRedisPeer(socket: BlockingSocket(fd: client))
+                let peer = FakeRedisPeer(socket: BlockingSocket(fd: client, timeout: readTimeout))
                 do {
                     try script(peer, index)
                 } catch {
