@@ -88,6 +88,7 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var runningTasks: [@Sendable () -> Void] = []
     @exclusivity(unchecked) private var events: UnsafeMutableBufferPointer<epoll_event>
     @exclusivity(unchecked) private var statistics = Statistics()
+    @exclusivity(unchecked) private var pollUntil: MonotonicInstant?
 
     /// Output is flushed after this many I/O events within a tick, not only at its end. With a thousand ready
     /// connections, holding every response until the last one was read leaves clients idle for the whole tick; on
@@ -245,6 +246,19 @@ public final class EventLoop: @unchecked Sendable {
 
     public var pendingTimerCount: Int { timers.count }
 
+    // MARK: Short polling (loop thread)
+
+    /// Keeps the loop polling (`epoll_wait` with a zero timeout) instead of sleeping until `duration` from now.
+    ///
+    /// Components call this when they have just handed work to another thread or process whose answer is due
+    /// within microseconds (a job to a consumer thread, commands to Redis). If the answer arrives while the loop
+    /// polls, it is picked up without the sleep and wake-up (eventfd write, futex, scheduler) that would otherwise
+    /// sit between them. Costs CPU only while nothing else is ready, and only for `duration` after each hand-off.
+    public func keepPolling(for duration: Duration) {
+        let until = clock.now() + duration
+        if pollUntil.map({ until > $0 }) ?? true { pollUntil = until }
+    }
+
     // MARK: Flushing (loop thread)
 
     /// Queues `handler.flush()` for the end of this tick. Handlers keep their own "already queued" flag, so each
@@ -289,14 +303,18 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func sleepTimeout(cap: Duration?) -> Int32 {
+        // While polling, the pending flag stays set: producers skip the eventfd write, and the next poll picks their
+        // tasks up anyway.
+        let polling = pollUntil.map { clock.now() < $0 } ?? false
         let mustNotSleep = inbox.withLock { inbox -> Bool in
-            if inbox.tasks.isEmpty {
+            if inbox.tasks.isEmpty && !polling {
                 inbox.wakeupPending = false
                 return false
             }
             return true
         }
         if mustNotSleep { return 0 }
+        pollUntil = nil
         var milliseconds: Int64 = -1
         if let deadline = timers.nextDeadline() {
             let waitNanos = deadline.nanoseconds(since: clock.now())

@@ -70,6 +70,8 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
     private var speaksRESP3 = false
     private let readBuffer: UnsafeMutableRawBufferPointer
 
+    static let pollAfterWrite: Duration = .microseconds(150)
+
     /// Called on the loop thread with the number of commands in each pipelined write (a metrics hook).
     public var onBatchWritten: ((Int) -> Void)?
     /// Called on the loop thread whenever the link goes up or down (a logging hook).
@@ -407,7 +409,11 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
             fail(with: .connectionLost("\(error)"))
             return
         }
-        if case .processed(let written) = result { outOffset += written }
+        if case .processed(let written) = result {
+            outOffset += written
+            // Redis replies within tens of microseconds; catch the replies without sleeping.
+            loop.keepPolling(for: Self.pollAfterWrite)
+        }
         if outOffset == out.count {
             // A burst can grow the buffer to megabytes; keep it only up to what a busy tick needs.
             if out.capacity > 256 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }

@@ -38,5 +38,9 @@ final class IngestDispatcher: FlushHandler {
         flushQueued = false
         queue.push(contentsOf: collected)
         collected.removeAll(keepingCapacity: true)
+        // A consumer answers with Redis commands within tens of microseconds; catch them without sleeping.
+        loop.keepPolling(for: Self.pollAfterHandOff)
     }
+
+    static let pollAfterHandOff: Duration = .microseconds(150)
 }
