@@ -8,7 +8,8 @@ import RespClient
 final class Consumer {
     private let context: IngestContext
     private let decoder: TelemetryDecoder
-    private var commands: [UInt8] = []
+    /// Thread-confined, so dynamic exclusivity checks are off for it.
+    @exclusivity(unchecked) private var commands: [UInt8] = []
 
     init(context: IngestContext) {
         self.context = context

@@ -16,8 +16,9 @@ final class IngestDispatcher: FlushHandler {
     private let loop: EventLoop
     private let queue: WorkQueue<IngestJob>
     private let metrics: GatewayMetrics
-    private var collected: [IngestJob] = []
-    private var flushQueued = false
+    // Loop-thread state; dynamic exclusivity checks are off for it.
+    @exclusivity(unchecked) private var collected: [IngestJob] = []
+    @exclusivity(unchecked) private var flushQueued = false
 
     init(loop: EventLoop, queue: WorkQueue<IngestJob>, metrics: GatewayMetrics) {
         self.loop = loop

@@ -15,9 +15,9 @@ final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
     /// This request's last event is the candidate for /status's latest sample (see `IngestContext.offerSample`).
     var holdsSampleCandidate = false
     let commandCount: Int
-    private var replies = 0
-    private var entryID: String?
-    private var failure: Failure?
+    @exclusivity(unchecked) private var replies = 0
+    @exclusivity(unchecked) private var entryID: String?
+    @exclusivity(unchecked) private var failure: Failure?
 
     private enum Failure {
         case unavailable(String)
