@@ -66,12 +66,10 @@ final class LatencyRecorder: Sendable {
     private static let bucketCount = 64 * subBuckets
     private let buckets: [Counter] = (0..<LatencyRecorder.bucketCount).map { _ in Counter() }
     private let maximum = Atomic<Int>(0)
-    private let total = Counter()
 
     func record(microseconds: Int) {
         let value = max(1, microseconds)
         buckets[Self.index(of: value)].add()
-        total.add()
         var current = maximum.load(ordering: .relaxed)
         while value > current {
             let (exchanged, original) = maximum.compareExchange(expected: current, desired: value, ordering: .relaxed)
@@ -80,7 +78,6 @@ final class LatencyRecorder: Sendable {
         }
     }
 
-    var count: Int { total.value }
     var maxMicroseconds: Int { maximum.load(ordering: .relaxed) }
 
     /// The value below which `fraction` of the recorded latencies fall; 0 when nothing was recorded.

@@ -10,15 +10,6 @@ enum ProcessStats {
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    static func peakResidentBytes() -> Int {
-        guard let text = readSmallFile("/proc/self/status") else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let digits = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-            return digits * 1024
-        }
-        return 0
-    }
-
     static func openDescriptors() -> Int {
         guard let directory = opendir("/proc/self/fd") else { return 0 }
         defer { closedir(directory) }

@@ -99,11 +99,6 @@ public enum Posix {
     }
 
     @inline(never)
-    public static func writev(_ fd: Int32, _ vectors: UnsafeBufferPointer<iovec>) throws(SystemError) -> IOResult<Int> {
-        try syscall("writev") { Glibc.writev(fd, vectors.baseAddress, Int32(vectors.count)) }
-    }
-
-    @inline(never)
     public static func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
         try syscall("write") { Glibc.write(fd, buffer.baseAddress, buffer.count) }
     }
