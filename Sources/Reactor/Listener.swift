@@ -126,7 +126,9 @@ public final class Listener: EventHandler {
         }
     }
 
-    /// Frees the spare descriptor to accept one connection and refuse it. Returns false when accepting paused.
+    /// Frees the spare descriptor to accept one connection and refuse it. Returns true when a connection was shed
+    /// and the spare is back, so the accept loop may go on; false when the queue turned out empty (nothing to
+    /// shed: stop until the next readiness event) or accepting paused.
     private func shedOneWithSpareDescriptor() -> Bool {
         guard spareFD >= 0 else {
             pause()
@@ -134,16 +136,18 @@ public final class Listener: EventHandler {
         }
         Posix.close(spareFD)
         spareFD = -1
+        var shed = false
         if case .processed(let connection)? = try? Posix.accept(fd) {
             statistics.shedForDescriptorExhaustion += 1
             onShed(connection)
+            shed = true
         }
         spareFD = (try? Posix.open("/dev/null", flags: O_RDONLY)) ?? -1
         if spareFD < 0 {
             pause()
             return false
         }
-        return true
+        return shed
     }
 
     private func pause() {
