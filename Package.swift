@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Reactor", targets: ["Reactor"]),
         .library(name: "RespClient", targets: ["RespClient"]),
         .library(name: "Gateway", targets: ["Gateway"]),
+        .executable(name: "telemetry-processor", targets: ["telemetry-processor"]),
     ],
     targets: [
         // What Glibc's module map does not export: epoll, eventfd, timerfd, accept4.
@@ -16,6 +17,9 @@ let package = Package(
         .target(name: "RespClient", dependencies: ["Reactor"]),
         .target(name: "Gateway", dependencies: ["Reactor", "RespClient"]),
         .executableTarget(name: "telemetry-gateway", dependencies: ["Gateway"]),
+        // Moves stored events from the Redis stream into InfluxDB (issue 9). Uses the gateway's logger and metrics.
+        .target(name: "Processor", dependencies: ["Reactor", "RespClient", "Gateway"]),
+        .executableTarget(name: "telemetry-processor", dependencies: ["Processor"]),
         // Benchmark (not a test): pipelined XADD throughput of one RedisConnection; run by scripts/resp-bench.
         .executableTarget(name: "resp-bench", dependencies: ["RespClient", "Reactor"]),
         // Process, socket and Redis helpers shared by the test targets.
@@ -23,5 +27,8 @@ let package = Package(
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "TestSupport"]),
         .testTarget(name: "RespClientTests", dependencies: ["RespClient", "Reactor", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient", "TestSupport", "telemetry-gateway"]),
+        .testTarget(
+            name: "ProcessorTests",
+            dependencies: ["Processor", "Reactor", "RespClient", "TestSupport", "telemetry-processor"]),
     ]
 )

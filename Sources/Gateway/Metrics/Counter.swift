@@ -1,46 +1,50 @@
 import Synchronization
 
 /// A monotonically increasing count, safe to bump from any thread (one relaxed atomic add).
-final class Counter: Sendable {
+public final class Counter: Sendable {
     private let storage = Atomic<Int>(0)
 
-    func add(_ amount: Int = 1) {
+    public init() {}
+
+    public func add(_ amount: Int = 1) {
         storage.add(amount, ordering: .relaxed)
     }
 
-    var value: Int { storage.load(ordering: .relaxed) }
+    public var value: Int { storage.load(ordering: .relaxed) }
 }
 
 /// A value that goes up and down (queue depth, events pending).
-final class Gauge: Sendable {
+public final class Gauge: Sendable {
     private let storage = Atomic<Int>(0)
 
-    func add(_ amount: Int) {
+    public init() {}
+
+    public func add(_ amount: Int) {
         storage.add(amount, ordering: .relaxed)
     }
 
-    func set(_ value: Int) {
+    public func set(_ value: Int) {
         storage.store(value, ordering: .relaxed)
     }
 
-    var value: Int { storage.load(ordering: .relaxed) }
+    public var value: Int { storage.load(ordering: .relaxed) }
 }
 
 /// A Prometheus histogram with fixed upper bounds. Observations are one atomic add per bucket hit plus the sum and
 /// count; cumulative counts are computed at scrape time.
-final class Histogram: Sendable {
-    let upperBounds: [Double]
+public final class Histogram: Sendable {
+    public let upperBounds: [Double]
     private let buckets: [Counter]
     /// The sum in millionths of the unit, so it can be an integer atomic.
     private let sumMicros = Atomic<Int>(0)
     private let total = Counter()
 
-    init(upperBounds: [Double]) {
+    public init(upperBounds: [Double]) {
         self.upperBounds = upperBounds
         self.buckets = upperBounds.map { _ in Counter() }
     }
 
-    func observe(_ value: Double) {
+    public func observe(_ value: Double) {
         if let index = upperBounds.firstIndex(where: { value <= $0 }) {
             buckets[index].add()
         }
@@ -49,7 +53,7 @@ final class Histogram: Sendable {
     }
 
     /// Cumulative counts per upper bound (the `le` buckets), the sum and the count (the `+Inf` bucket).
-    var snapshot: (cumulative: [Int], sum: Double, count: Int) {
+    public var snapshot: (cumulative: [Int], sum: Double, count: Int) {
         var running = 0
         let cumulative = buckets.map { counter -> Int in
             running += counter.value

@@ -131,28 +131,28 @@ struct MetricsReport {
 }
 
 /// Writes the Prometheus text exposition format into bytes.
-struct PrometheusWriter {
-    private(set) var bytes: [UInt8] = []
+public struct PrometheusWriter {
+    public private(set) var bytes: [UInt8] = []
 
-    init() {
+    public init() {
         bytes.reserveCapacity(8 * 1024)
     }
 
-    mutating func family(_ name: String, _ type: String, _ help: String) {
+    public mutating func family(_ name: String, _ type: String, _ help: String) {
         bytes.append(contentsOf: "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n".utf8)
     }
 
-    mutating func sample(_ name: String, labels: [(String, String)] = [], _ value: Int) {
+    public mutating func sample(_ name: String, labels: [(String, String)] = [], _ value: Int) {
         appendName(name, labels)
         bytes.append(contentsOf: " \(value)\n".utf8)
     }
 
-    mutating func sample(_ name: String, labels: [(String, String)] = [], _ value: Double) {
+    public mutating func sample(_ name: String, labels: [(String, String)] = [], _ value: Double) {
         appendName(name, labels)
         bytes.append(contentsOf: " \(value)\n".utf8)
     }
 
-    mutating func histogram(_ name: String, _ help: String, _ histogram: Histogram) {
+    public mutating func histogram(_ name: String, _ help: String, _ histogram: Histogram) {
         family(name, "histogram", help)
         let snapshot = histogram.snapshot
         for (bound, count) in zip(histogram.upperBounds, snapshot.cumulative) {

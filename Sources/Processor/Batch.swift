@@ -1,0 +1,60 @@
+/// The entries read in one go and what became of each, from the read to the XACK.
+///
+/// Points are kept back to back in one buffer, each line ending in `\n`, so any contiguous run of points is one
+/// slice of it: a write of points `i..<j` sends `lines[offsets[i]..<offsets[j]]` without copying them together.
+struct Batch {
+    /// Where the entries came from; entries read again (pending or claimed) need their delivery counts checked.
+    enum Source {
+        case new, pending, claimed
+    }
+
+    let source: Source
+    var entries: [StreamEntry]
+    /// Line-protocol bytes of the points, in order.
+    var lines: [UInt8] = []
+    /// `offsets[k]..<offsets[k + 1]` is point `k`; `offsets.count == pointEntry.count + 1`.
+    var offsets: [Int] = [0]
+    /// For each point, the index of its entry.
+    var pointEntry: [Int] = []
+    var receivedAt: [Int64?] = []
+    /// Entries bound for the dead-letter stream, with the reason.
+    var deadLetters: [(entry: Int, reason: DeadLetterReason)] = []
+    /// Point ranges still to write. A range InfluxDB refuses with 400 is split in two until the bad point is alone.
+    var unwritten: [Range<Int>] = []
+    var written = 0
+
+    init(source: Source, entries: [StreamEntry]) {
+        self.source = source
+        self.entries = entries
+    }
+
+    var pointCount: Int { pointEntry.count }
+
+    mutating func addPoint(_ point: PointEncoder.Point, entry: Int) {
+        lines.append(contentsOf: point.line)
+        lines.append(0x0A)
+        offsets.append(lines.count)
+        pointEntry.append(entry)
+        receivedAt.append(point.receivedAtMilliseconds)
+    }
+
+    /// Encodes every entry not already dead-lettered, and plans one write of all points.
+    mutating func encode(with encoder: PointEncoder, deliveries: [String: Int], maxDeliveries: Int) {
+        for (index, entry) in entries.enumerated() {
+            guard entry.fields != nil else { continue }  // deleted from the stream while pending: only acked
+            if let count = deliveries[entry.id], count > maxDeliveries {
+                deadLetters.append((index, .maxDeliveries(count)))
+                continue
+            }
+            switch encoder.encode(entry) {
+            case .success(let point): addPoint(point, entry: index)
+            case .failure(let reason): deadLetters.append((index, reason))
+            }
+        }
+        if pointCount > 0 { unwritten = [0..<pointCount] }
+    }
+
+    func body(for range: Range<Int>) -> ArraySlice<UInt8> {
+        lines[offsets[range.lowerBound]..<offsets[range.upperBound]]
+    }
+}

@@ -1,0 +1,307 @@
+import Gateway
+import Glibc
+import Reactor
+import RespClient
+
+/// Moves entries from the Redis stream into InfluxDB, one batch at a time, on one event loop.
+///
+/// ### One batch
+/// read (`XREADGROUP` pending `0` first, then `XAUTOCLAIM` when due, then `>`) → delivery counts (`XPENDING`, for
+/// entries read again) → encode → write to InfluxDB (2xx; a 400 splits the batch until the bad point is alone) →
+/// dead letters (`XADD <stream>:dead`) and `XACK` → next read. Nothing is acked before InfluxDB has answered 2xx
+/// for its point, and no new entry is read while a batch is unwritten: a sink outage stops the reading (the
+/// backlog waits in Redis, not in memory) and loses nothing.
+///
+/// Everything here runs on the loop thread; other threads only read metrics and ask for a stop.
+public final class Processor: @unchecked Sendable {
+    /// What the processor is doing; exactly one thing at a time.
+    enum Phase: Equatable {
+        case idle
+        case creatingGroup
+        case reading
+        case countingDeliveries
+        case writing
+        case waitingToRetryWrite
+        case acknowledging
+        case waitingToRetryRedis
+        case stopped
+    }
+
+    let config: ProcessorConfig
+    let logger: Logger
+    let loop: EventLoop
+    let metrics = ProcessorMetrics()
+    /// Fast commands: XGROUP, XACK, XADD, XAUTOCLAIM, XPENDING, XINFO, XTRIM.
+    let commands: RedisConnection
+    /// Only `XREADGROUP ... BLOCK`, whose reply may take the whole block time: its command timeout is longer.
+    let reads: RedisConnection
+    let sink: HTTPClient
+    /// Pings InfluxDB while no writes happen, on its own connection so it never waits behind a write.
+    let pinger: HTTPClient
+    let encoder: PointEncoder
+    let startedAt = wallClockMilliseconds()
+
+    var phase = Phase.idle
+    var batch: Batch?
+    /// Entries of `>` reads gathered until the batch is full or `flushInterval` has passed since the first one.
+    var collected: [StreamEntry] = []
+    var collectingSince: MonotonicInstant?
+    var readingHistory = true
+    var historyCursor = "0"
+    var claimDue = false
+    var claimCursor = "0-0"
+    var sinkFailures = 0
+    var redisFailures = 0
+    var stopRequested = false
+    var lastSinkAnswer: MonotonicInstant?
+    var onStopped: (() -> Void)?
+
+    /// A `>` read blocks at most this long so that a stop request or a due claim is noticed within it.
+    static let maxBlock: Duration = .seconds(1)
+    /// Sink retries back off from 100 ms to 10 s: fast recovery from a blip, one request per 10 s during an outage.
+    static let sinkRetryBase: Duration = .milliseconds(100)
+    static let sinkRetryMax: Duration = .seconds(10)
+    /// Redis is retried faster: the connection itself reconnects with its own back-off.
+    static let redisRetryBase: Duration = .milliseconds(50)
+    static let redisRetryMax: Duration = .seconds(2)
+    /// Lag, pending and trimming are refreshed this often.
+    static let maintenanceInterval: Duration = .seconds(2)
+
+    public init(config: ProcessorConfig, logger: Logger, loop: EventLoop) {
+        self.config = config
+        self.logger = logger
+        self.loop = loop
+        commands = RedisConnection(
+            loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: .seconds(5)))
+        reads = RedisConnection(
+            loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: Self.maxBlock + .seconds(5)))
+        sink = HTTPClient(loop: loop, host: config.influx.host, port: config.influx.port)
+        pinger = HTTPClient(loop: loop, host: config.influx.host, port: config.influx.port, responseTimeout: .seconds(2))
+        encoder = PointEncoder(measurement: config.measurement, tagKeys: config.tagKeys)
+    }
+
+    public var redisUp: Bool { commands.isUp && reads.isUp }
+    public var sinkUp: Bool { metrics.sinkUp.value == 1 }
+
+    /// Starts on the loop thread.
+    public func start() {
+        loop.execute { [self] in
+            commands.onStatusChange = { [weak self] status in
+                self?.logger.info("redis connection", ["state": status.state.rawValue, "error": status.lastError ?? ""])
+            }
+            commands.start()
+            reads.start()
+            scheduleMaintenance(after: .milliseconds(200))
+            loop.scheduleTimer(after: config.claimIdle) { [weak self] in self?.claimTick() }
+            phase = .creatingGroup
+            createGroup()
+        }
+    }
+
+    /// Finishes the batch in flight (written and acked), then stops. After `timeout` it stops anyway; whatever is
+    /// unacked stays pending in the group and is claimed by another consumer or re-read on restart.
+    public func stop(timeout: Duration, then done: @escaping @Sendable () -> Void) {
+        loop.execute { [self] in
+            onStopped = done
+            stopRequested = true
+            logger.info("stopping", ["phase": "\(phase)", "unacked": "\(batch?.entries.count ?? collected.count)"])
+            loop.scheduleTimer(after: timeout) { [weak self] in
+                guard let self, self.phase != .stopped else { return }
+                self.logger.warn("stop timed out; unacked entries stay pending", ["phase": "\(self.phase)"])
+                self.finishStopping()
+            }
+            if phase == .idle || phase == .waitingToRetryRedis || phase == .creatingGroup {
+                if batch == nil && collected.isEmpty { finishStopping() }
+            }
+        }
+    }
+
+    func finishStopping() {
+        guard phase != .stopped else { return }
+        phase = .stopped
+        sink.close()
+        pinger.close()
+        commands.shutdown()
+        reads.shutdown()
+        onStopped?()
+        onStopped = nil
+    }
+
+    // MARK: Group
+
+    func createGroup() {
+        RedisCall.submit(
+            [.staticString("XGROUP"), .staticString("CREATE"), .string(config.stream), .string(config.group),
+             .staticString("0"), .staticString("MKSTREAM")], on: commands
+        ) { [self] result in
+            switch result {
+            case .failure(.server(let error)) where error.code != "BUSYGROUP":
+                retryRedis("XGROUP CREATE", .server(error)) { $0.createGroup() }
+            case .failure(.server), .success:
+                redisFailures = 0
+                logger.info("consumer group ready", ["stream": config.stream, "group": config.group, "consumer": config.consumer])
+                readNext()
+            case .failure(let error):
+                retryRedis("XGROUP CREATE", error) { $0.createGroup() }
+            }
+        }
+    }
+
+    /// Schedules `action` after a jittered back-off; used whenever a Redis command fails.
+    func retryRedis(_ what: String, _ error: RedisError, _ action: @escaping (Processor) -> Void) {
+        if stopRequested && batch == nil && collected.isEmpty {
+            finishStopping()
+            return
+        }
+        if redisFailures == 0 { logger.warn("redis command failed; retrying", ["command": what, "error": "\(error)"]) }
+        let delay = Self.backoff(attempt: redisFailures, base: Self.redisRetryBase, max: Self.redisRetryMax)
+        redisFailures += 1
+        let previous = phase
+        phase = .waitingToRetryRedis
+        loop.scheduleTimer(after: delay) { [weak self] in
+            guard let self, self.phase == .waitingToRetryRedis else { return }
+            self.phase = previous
+            action(self)
+        }
+    }
+
+    /// "Equal jitter": half of the capped exponential delay fixed, half random, so many processors restarting
+    /// together do not retry in lock-step.
+    static func backoff(attempt: Int, base: Duration, max: Duration) -> Duration {
+        let ceiling = min(Double(max.nanosecondsClamped), Double(base.nanosecondsClamped) * Double(1 << min(attempt, 20)))
+        return .nanoseconds(Int64(ceiling / 2 + Double.random(in: 0...(ceiling / 2))))
+    }
+
+    // MARK: Reading
+
+    /// Starts the next read: own pending entries first, then claims when due, then new entries.
+    func readNext() {
+        if stopRequested {
+            if !collected.isEmpty {
+                process(Batch(source: .new, entries: takeCollected()))
+            } else {
+                finishStopping()
+            }
+            return
+        }
+        phase = .reading
+        if readingHistory {
+            readHistory()
+        } else if claimDue {
+            claim()
+        } else {
+            readNew()
+        }
+    }
+
+    private func readHistory() {
+        RedisCall.submit(
+            [.staticString("XREADGROUP"), .staticString("GROUP"), .string(config.group), .string(config.consumer),
+             .staticString("COUNT"), .integer(config.batch), .staticString("STREAMS"), .string(config.stream),
+             .string(historyCursor)], on: commands
+        ) { [self] result in
+            switch result {
+            case .success(let reply):
+                redisFailures = 0
+                let entries = StreamEntry.parseReadGroup(reply)
+                guard let last = entries.last else {
+                    readingHistory = false
+                    readNext()
+                    return
+                }
+                historyCursor = last.id
+                logger.info("re-reading own pending entries", ["count": "\(entries.count)"])
+                process(Batch(source: .pending, entries: entries))
+            case .failure(let error):
+                retryRedis("XREADGROUP 0", error) { $0.readNext() }
+            }
+        }
+    }
+
+    private func claim() {
+        let idleMilliseconds = Int(config.claimIdle.nanosecondsClamped / 1_000_000)
+        RedisCall.submit(
+            [.staticString("XAUTOCLAIM"), .string(config.stream), .string(config.group), .string(config.consumer),
+             .integer(idleMilliseconds), .string(claimCursor), .staticString("COUNT"), .integer(config.batch)],
+            on: commands
+        ) { [self] result in
+            switch result {
+            case .success(.array(let parts)) where parts.count >= 2:
+                redisFailures = 0
+                claimCursor = parts[0].string ?? "0-0"
+                if claimCursor == "0-0" { claimDue = false }
+                let entries = StreamEntry.parseList(parts[1])
+                if entries.isEmpty {
+                    readNext()
+                } else {
+                    metrics.entriesClaimed.add(entries.count)
+                    logger.info("claimed idle entries", ["count": "\(entries.count)"])
+                    process(Batch(source: .claimed, entries: entries))
+                }
+            case .success(let other):
+                logger.warn("unexpected XAUTOCLAIM reply", ["reply": "\(other)"])
+                claimDue = false
+                readNext()
+            case .failure(let error):
+                retryRedis("XAUTOCLAIM", error) { $0.readNext() }
+            }
+        }
+    }
+
+    private func readNew() {
+        let want = config.batch - collected.count
+        var block = min(config.flushInterval, Self.maxBlock)
+        if let collectingSince {
+            let elapsed = Duration.nanoseconds(Int64(loop.now.nanoseconds(since: collectingSince)))
+            block = min(block, config.flushInterval - elapsed)
+        }
+        let blockMilliseconds = max(1, Int(block.nanosecondsClamped / 1_000_000))
+        RedisCall.submit(
+            [.staticString("XREADGROUP"), .staticString("GROUP"), .string(config.group), .string(config.consumer),
+             .staticString("COUNT"), .integer(want), .staticString("BLOCK"), .integer(blockMilliseconds),
+             .staticString("STREAMS"), .string(config.stream), .staticString(">")], on: reads
+        ) { [self] result in
+            switch result {
+            case .success(let reply):
+                redisFailures = 0
+                let entries = StreamEntry.parseReadGroup(reply)
+                if !entries.isEmpty {
+                    if collected.isEmpty { collectingSince = loop.now }
+                    collected += entries
+                }
+                let due = collectingSince.map {
+                    loop.now.nanoseconds(since: $0) >= config.flushInterval.nanosecondsClamped
+                } ?? false
+                if collected.count >= config.batch || (!collected.isEmpty && (due || stopRequested)) {
+                    process(Batch(source: .new, entries: takeCollected()))
+                } else {
+                    readNext()
+                }
+            case .failure(.server(let error)) where error.code == "NOGROUP":
+                // The stream or group was deleted under us (FLUSHALL, a redeploy): create it again.
+                logger.warn("consumer group missing; creating it again", ["error": "\(error)"])
+                phase = .creatingGroup
+                createGroup()
+            case .failure(let error):
+                retryRedis("XREADGROUP >", error) { $0.readNext() }
+            }
+        }
+    }
+
+    private func takeCollected() -> [StreamEntry] {
+        defer {
+            collected = []
+            collectingSince = nil
+        }
+        return collected
+    }
+
+    func claimTick() {
+        guard phase != .stopped else { return }
+        claimDue = true
+        // Scan at least twice per claim-idle period, at most every 30 s, so a dead consumer's entries wait
+        // between claimIdle and about 1.5 * claimIdle.
+        let period = min(config.claimIdle / 2, .seconds(30))
+        loop.scheduleTimer(after: max(period, .milliseconds(100))) { [weak self] in self?.claimTick() }
+    }
+}

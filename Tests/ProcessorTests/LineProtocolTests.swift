@@ -1,0 +1,6 @@
+import Testing
+
+@testable import Processor
+
+@Suite struct LineProtocolTests {
+}
