@@ -197,6 +197,9 @@ public final class HTTPClient: EventHandler, @unchecked Sendable {
             switch result {
             case .wouldBlock:
                 return
+            case .processed(0) where received.isEmpty:
+                lost("server closed the connection without answering")
+                return
             case .processed(let count):
                 if count > 0 { received.append(contentsOf: UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])) }
                 switch parser.parse(received, peerClosed: count == 0) {

@@ -1,0 +1,72 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// The v2 write API (InfluxDB 1.6 has none, so a scripted server plays InfluxDB 2) and fault injection on the
+/// sink: what the processor sends, and that server errors are retried without acking or dead-lettering.
+@Suite(.serialized) struct ProcessorSinkProtocolTests {
+    /// v2: `POST /api/v2/write?org=&bucket=&precision=ns` with `Authorization: Token`. The first two writes get a
+    /// 503 and the third a 204: the entries are acked only after the 204, nothing is dead-lettered.
+    @Test func v2WriteWithTokenAndRetries() throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        let influx = try FakeHTTPServer([{ socket, server in
+            while true {
+                let request = try server.readRequest(socket)
+                let writes = server.requests.filter { $0.requestLine.hasPrefix("POST") }.count
+                if request.requestLine.hasPrefix("POST") && writes <= 2 {
+                    try socket.send("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy")
+                } else {
+                    try socket.send(FakeHTTPServer.noContent)
+                }
+            }
+        }])
+        defer { influx.stop() }
+        let writer = EventWriter(redis: try redis.client())
+        try writer.addMany(20)
+        let processor = try ProcessorProcess(
+            redisURL: redis.url, influxURL: "http://127.0.0.1:\(influx.port)",
+            arguments: ["--influx-org", "acme corp", "--influx-bucket", "tele", "--influx-token", "s3cret"])
+        let client = try redis.client()
+        let drained = waitUntil(timeout: .seconds(15)) {
+            guard case .array(let summary) = try? client.command("XPENDING", "telemetry:events", "telemetry-processor"),
+                case .integer(0) = summary.first
+            else { return false }
+            return processor.metric("processor_entries_acked_total") == 20
+        }
+        #expect(drained, "\(processor.log.suffix(2000))")
+        let writes = influx.requests.filter { $0.requestLine.hasPrefix("POST") }
+        #expect(writes.count == 3)
+        #expect(writes.allSatisfy { $0.requestLine == "POST /api/v2/write?org=acme%20corp&bucket=tele&precision=ns HTTP/1.1" })
+        #expect(writes.allSatisfy { $0.header("Authorization") == "Token s3cret" })
+        #expect(Set(writes.map(\.body)).count == 1, "a retry sends the same bytes")
+        #expect(String(decoding: writes[0].body, as: UTF8.self).split(separator: "\n").count == 20)
+        #expect(try client.integer("XLEN", "telemetry:events:dead") == 0)
+        #expect(processor.metric("processor_sink_failures_total") == 2)
+        #expect(!processor.log.contains("s3cret"), "the token never reaches the log")
+    }
+
+    /// Bad flag values: one line on stderr, exit status 2.
+    @Test func badFlagExitsWithTwo() throws {
+        let directory = TestEnvironment.temporaryDirectory("processor-flags")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let process = try ManagedProcess(
+            executable: try ProcessorProcess.binaryPath(), arguments: ["--batch", "zero"], logPath: directory + "/log")
+        #expect(process.waitForExit(timeout: .seconds(10)) == 2)
+        #expect(process.log == "telemetry-processor: --batch: expected an integer 1...100000, got \"zero\"\n")
+    }
+
+    /// SIGTERM: the processor finishes what it holds and exits 0.
+    @Test func sigtermExitsCleanly() throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        let influx = try FakeHTTPServer([FakeHTTPServer.answering(FakeHTTPServer.noContent)])
+        defer { influx.stop() }
+        let processor = try ProcessorProcess(redisURL: redis.url, influxURL: "http://127.0.0.1:\(influx.port)")
+        try EventWriter(redis: try redis.client()).addMany(10)
+        _ = waitUntil(timeout: .seconds(10)) { processor.metric("processor_entries_acked_total") == 10 }
+        processor.process.signal(SIGTERM)
+        #expect(processor.process.waitForExit(timeout: .seconds(5)) == 0)
+    }
+}
