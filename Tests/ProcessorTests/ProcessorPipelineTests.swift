@@ -131,4 +131,19 @@ import TestSupport
         #expect(count == 5_050, "\(survivor.log.suffix(2000))")
         #expect((survivor.metric("processor_entries_claimed_total") ?? 0) == 50)
     }
+
+    /// `--trim-processed`: once written and acked, the entries leave the stream (XTRIM MINID ~), and the points
+    /// stay in InfluxDB.
+    @Test func trimProcessedKeepsOnlyTheBacklog() throws {
+        let fixture = try PipelineFixture()
+        defer { fixture.stop() }
+        try fixture.writer().addMany(3_000)
+        let processor = try fixture.processor(["--trim-processed"])
+        fixture.waitForDrain(expected: 3_000)
+        // Approximate trimming removes whole stream nodes (100 entries each by default): what is left is at most
+        // the node holding the last delivered entry.
+        let trimmed = waitUntil(timeout: .seconds(10)) { ((try? fixture.length()) ?? .max) <= 100 }
+        #expect(trimmed, "XLEN \((try? fixture.length()) ?? -1)\n\(processor.log.suffix(1500))")
+        #expect(try fixture.influx.count() == 3_000)
+    }
 }
