@@ -60,9 +60,10 @@ extension Processor {
         }
         phase = .writing
         let request = InfluxWriteRequest.write(api: config.sinkAPI, host: config.influx.host, body: current.body(for: range))
-        let started = loop.now
+        let clock = SystemClock()
+        let started = clock.now()  // not `loop.now`: the tick began before this batch was decoded and encoded
         sink.send(request) { [self] result in
-            let seconds = Double(SystemClock().now().nanoseconds(since: started)) / 1e9
+            let seconds = Double(clock.now().nanoseconds(since: started)) / 1e9
             metrics.sinkWriteDuration.observe(seconds)
             switch result {
             case .success(let response) where (200..<300).contains(response.status):
