@@ -3,27 +3,26 @@ import Reactor
 import RespClient
 
 extension Processor {
-    /// Takes a batch from reading to acknowledgement.
-    func process(_ newBatch: Batch) {
+    /// Reader lane: a batch was read; count its deliveries if it was read before, encode it, hand it over.
+    func received(_ newBatch: Batch) {
         metrics.entriesRead.add(newBatch.entries.count)
         metrics.batchSize.observe(Double(newBatch.entries.count))
-        batch = newBatch
         if newBatch.source == .new {
             // A `>` read is each entry's first delivery: nothing to count.
-            encodeAndWrite(deliveries: [:])
+            encoded(newBatch, deliveries: [:])
         } else {
-            countDeliveries()
+            countDeliveries(newBatch)
         }
     }
 
     /// Entries read again (own pending after a restart, or claimed) carry a delivery count: one over
     /// `--max-deliveries` means it keeps failing (or crashing processors) and goes to the dead letters.
-    private func countDeliveries() {
-        guard let batch, let first = batch.entries.first, let last = batch.entries.last else { return }
-        phase = .countingDeliveries
+    private func countDeliveries(_ newBatch: Batch) {
+        guard let first = newBatch.entries.first, let last = newBatch.entries.last else { return }
+        readPhase = .countingDeliveries
         RedisCall.submit(
             [.staticString("XPENDING"), .string(config.stream), .string(config.group), .string(first.id),
-             .string(last.id), .integer(batch.entries.count), .string(config.consumer)], on: commands
+             .string(last.id), .integer(newBatch.entries.count), .string(config.consumer)], on: commands
         ) { [self] result in
             switch result {
             case .success(.array(let rows)):
@@ -35,18 +34,34 @@ extension Processor {
                     else { continue }
                     deliveries[id] = count
                 }
-                encodeAndWrite(deliveries: deliveries)
+                encoded(newBatch, deliveries: deliveries)
             case .success:
-                encodeAndWrite(deliveries: [:])
+                encoded(newBatch, deliveries: [:])
             case .failure(let error):
-                retryRedis("XPENDING", error) { $0.countDeliveries() }
+                retryRead("XPENDING", error) { $0.countDeliveries(newBatch) }
             }
         }
     }
 
-    private func encodeAndWrite(deliveries: [String: Int]) {
-        batch?.encode(with: encoder, deliveries: deliveries, maxDeliveries: config.maxDeliveries)
+    private func encoded(_ newBatch: Batch, deliveries: [String: Int]) {
+        var next = newBatch
+        next.encode(with: encoder, deliveries: deliveries, maxDeliveries: config.maxDeliveries)
+        ready = next
+        readPhase = .idle
+        startWriting()
+        readNext()
+    }
+
+    /// Writer lane: takes the ready batch when idle, and lets the reader fetch the one after it meanwhile.
+    func startWriting() {
+        guard writePhase == .idle, batch == nil, let next = ready else {
+            checkStopped()
+            return
+        }
+        batch = next
+        ready = nil
         writeNextRange()
+        if readPhase == .idle && lifecycle != .stopped { readNext() }
     }
 
     // MARK: Writing
@@ -58,7 +73,7 @@ extension Processor {
             acknowledge()
             return
         }
-        phase = .writing
+        writePhase = .writing
         let request = InfluxWriteRequest.write(api: config.sinkAPI, host: config.influx.host, body: current.body(for: range))
         let clock = SystemClock()
         let started = clock.now()  // not `loop.now`: the tick began before this batch was decoded and encoded
@@ -129,9 +144,9 @@ extension Processor {
         }
         let delay = Self.backoff(attempt: sinkFailures, base: Self.sinkRetryBase, max: Self.sinkRetryMax)
         sinkFailures += 1
-        phase = .waitingToRetryWrite
+        writePhase = .waitingToRetryWrite
         loop.scheduleTimer(after: delay) { [weak self] in
-            guard let self, self.phase == .waitingToRetryWrite else { return }
+            guard let self, self.writePhase == .waitingToRetryWrite, self.lifecycle != .stopped else { return }
             self.writeNextRange()
         }
     }
@@ -143,7 +158,7 @@ extension Processor {
     /// lost).
     func acknowledge() {
         guard let current = batch else { return }
-        phase = .acknowledging
+        writePhase = .acknowledging
         var commandList: [[RESPArgument]] = []
         for (index, reason) in current.deadLetters {
             let entry = current.entries[index]
@@ -179,12 +194,21 @@ extension Processor {
                 redisFailures = 0
                 metrics.entriesAcked.add(reply.integerValue ?? 0)
                 batch = nil
-                readNext()
+                writePhase = .idle
+                startWriting()
             case .success:
-                retryRedis("XADD dead letter", .notConnected("dead letter not written")) { $0.acknowledge() }
+                retryAck("XADD dead letter", .notConnected("dead letter not written"))
             case .failure(let error):
-                retryRedis("XACK", error) { $0.acknowledge() }
+                retryAck("XACK", error)
             }
+        }
+    }
+
+    private func retryAck(_ what: String, _ error: RedisError) {
+        writePhase = .waitingToRetryAck
+        scheduleRedisRetry(what, error) { processor in
+            guard processor.writePhase == .waitingToRetryAck else { return }
+            processor.acknowledge()
         }
     }
 }

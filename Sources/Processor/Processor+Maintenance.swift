@@ -6,7 +6,7 @@ extension Processor {
     /// heard from lately, and with `--trim-processed` an `XTRIM MINID` of what the group no longer needs.
     func scheduleMaintenance(after delay: Duration) {
         loop.scheduleTimer(after: delay) { [weak self] in
-            guard let self, self.phase != .stopped else { return }
+            guard let self, self.lifecycle != .stopped else { return }
             self.maintain()
             self.scheduleMaintenance(after: Self.maintenanceInterval)
         }
@@ -67,14 +67,14 @@ extension Processor {
 
     /// `/ready` needs to know whether InfluxDB answers even when nothing is written.
     private func pingIfQuiet() {
-        guard !pinger.isBusy, phase != .writing else { return }
+        guard !pinger.isBusy, writePhase != .writing else { return }
         if let lastSinkAnswer, loop.now.nanoseconds(since: lastSinkAnswer) < Self.maintenanceInterval.nanosecondsClamped {
             return
         }
         pinger.send(InfluxWriteRequest.ping(host: config.influx.host)) { [self] result in
             switch result {
             case .success(let response) where response.status < 500:
-                if phase != .waitingToRetryWrite { sinkAnswered(up: true) }
+                if writePhase != .waitingToRetryWrite { sinkAnswered(up: true) }
             default:
                 metrics.sinkUp.set(0)
             }

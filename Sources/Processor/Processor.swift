@@ -3,28 +3,44 @@ import Glibc
 import Reactor
 import RespClient
 
-/// Moves entries from the Redis stream into InfluxDB, one batch at a time, on one event loop.
+/// Moves entries from the Redis stream into InfluxDB on one event loop, in two lanes that overlap.
 ///
-/// ### One batch
+/// ### The reader lane
 /// read (`XREADGROUP` pending `0` first, then `XAUTOCLAIM` when due, then `>`) → delivery counts (`XPENDING`, for
-/// entries read again) → encode → write to InfluxDB (2xx; a 400 splits the batch until the bad point is alone) →
-/// dead letters (`XADD <stream>:dead`) and `XACK` → next read. Nothing is acked before InfluxDB has answered 2xx
-/// for its point, and no new entry is read while a batch is unwritten: a sink outage stops the reading (the
-/// backlog waits in Redis, not in memory) and loses nothing.
+/// entries read again) → encode → `ready`. It stops while `ready` holds a batch the writer has not taken.
+///
+/// ### The writer lane
+/// takes `ready` → writes it to InfluxDB (2xx; a 400 splits the batch until the bad point is alone) → dead letters
+/// (`XADD <stream>:dead`) and `XACK` → takes the next one.
+///
+/// So the next batch is read and encoded while the current one is written, and at most two batches are held.
+/// Nothing is acked before InfluxDB has answered 2xx for its point, and during a sink outage the reader stops once
+/// one batch waits: the backlog stays in Redis, not in memory, and nothing is lost.
 ///
 /// Everything here runs on the loop thread; other threads only read metrics and ask for a stop.
 public final class Processor: @unchecked Sendable {
-    /// What the processor is doing; exactly one thing at a time.
-    enum Phase: Equatable {
+    enum Lifecycle: Equatable {
+        case running, stopping, stopped
+    }
+
+    /// What the reader lane is doing.
+    enum ReadPhase: Equatable {
+        /// Nothing in flight: waiting for the writer to take `ready`, or stopped.
         case idle
         case creatingGroup
         case reading
         case countingDeliveries
+        case waitingToRetry
+    }
+
+    /// What the writer lane is doing.
+    enum WritePhase: Equatable {
+        /// No batch: waiting for the reader.
+        case idle
         case writing
         case waitingToRetryWrite
         case acknowledging
-        case waitingToRetryRedis
-        case stopped
+        case waitingToRetryAck
     }
 
     let config: ProcessorConfig
@@ -41,8 +57,13 @@ public final class Processor: @unchecked Sendable {
     let encoder: PointEncoder
     let startedAt = wallClockMilliseconds()
 
-    var phase = Phase.idle
+    var lifecycle = Lifecycle.running
+    var readPhase = ReadPhase.idle
+    var writePhase = WritePhase.idle
+    /// The batch being written and acknowledged.
     var batch: Batch?
+    /// The next batch, read and encoded, waiting for the writer.
+    var ready: Batch?
     /// Entries of `>` reads gathered until the batch is full or `flushInterval` has passed since the first one.
     var collected: [StreamEntry] = []
     var collectingSince: MonotonicInstant?
@@ -52,7 +73,6 @@ public final class Processor: @unchecked Sendable {
     var claimCursor = "0-0"
     var sinkFailures = 0
     var redisFailures = 0
-    var stopRequested = false
     var lastSinkAnswer: MonotonicInstant?
     var onStopped: (() -> Void)?
 
@@ -93,32 +113,39 @@ public final class Processor: @unchecked Sendable {
             reads.start()
             scheduleMaintenance(after: .milliseconds(200))
             loop.scheduleTimer(after: config.claimIdle) { [weak self] in self?.claimTick() }
-            phase = .creatingGroup
             createGroup()
         }
     }
 
-    /// Finishes the batch in flight (written and acked), then stops. After `timeout` it stops anyway; whatever is
-    /// unacked stays pending in the group and is claimed by another consumer or re-read on restart.
+    /// Finishes the batches in flight (written and acked), then stops. After `timeout` it stops anyway; whatever
+    /// is unacked stays pending in the group and is claimed by another consumer or re-read on restart.
     public func stop(timeout: Duration, then done: @escaping @Sendable () -> Void) {
         loop.execute { [self] in
             onStopped = done
-            stopRequested = true
-            logger.info("stopping", ["phase": "\(phase)", "unacked": "\(batch?.entries.count ?? collected.count)"])
+            guard lifecycle == .running else { return }
+            lifecycle = .stopping
+            let held = (batch?.entries.count ?? 0) + (ready?.entries.count ?? 0) + collected.count
+            logger.info("stopping", ["reader": "\(readPhase)", "writer": "\(writePhase)", "unacked": "\(held)"])
             loop.scheduleTimer(after: timeout) { [weak self] in
-                guard let self, self.phase != .stopped else { return }
-                self.logger.warn("stop timed out; unacked entries stay pending", ["phase": "\(self.phase)"])
+                guard let self, self.lifecycle != .stopped else { return }
+                self.logger.warn("stop timed out; unacked entries stay pending", ["writer": "\(self.writePhase)"])
                 self.finishStopping()
             }
-            if phase == .idle || phase == .waitingToRetryRedis || phase == .creatingGroup {
-                if batch == nil && collected.isEmpty { finishStopping() }
-            }
+            checkStopped()
         }
     }
 
+    /// Stops once neither lane has anything in flight or in hand. A reader waiting to retry Redis holds nothing.
+    func checkStopped() {
+        guard lifecycle == .stopping, readPhase == .idle || readPhase == .waitingToRetry || readPhase == .creatingGroup,
+            writePhase == .idle, batch == nil, ready == nil, collected.isEmpty
+        else { return }
+        finishStopping()
+    }
+
     func finishStopping() {
-        guard phase != .stopped else { return }
-        phase = .stopped
+        guard lifecycle != .stopped else { return }
+        lifecycle = .stopped
         sink.close()
         pinger.close()
         commands.shutdown()
@@ -130,37 +157,46 @@ public final class Processor: @unchecked Sendable {
     // MARK: Group
 
     func createGroup() {
+        readPhase = .creatingGroup
         RedisCall.submit(
             [.staticString("XGROUP"), .staticString("CREATE"), .string(config.stream), .string(config.group),
              .staticString("0"), .staticString("MKSTREAM")], on: commands
         ) { [self] result in
             switch result {
             case .failure(.server(let error)) where error.code != "BUSYGROUP":
-                retryRedis("XGROUP CREATE", .server(error)) { $0.createGroup() }
+                retryRead("XGROUP CREATE", .server(error)) { $0.createGroup() }
             case .failure(.server), .success:
                 redisFailures = 0
+                readPhase = .idle
                 logger.info("consumer group ready", ["stream": config.stream, "group": config.group, "consumer": config.consumer])
                 readNext()
             case .failure(let error):
-                retryRedis("XGROUP CREATE", error) { $0.createGroup() }
+                retryRead("XGROUP CREATE", error) { $0.createGroup() }
             }
         }
     }
 
-    /// Schedules `action` after a jittered back-off; used whenever a Redis command fails.
-    func retryRedis(_ what: String, _ error: RedisError, _ action: @escaping (Processor) -> Void) {
-        if stopRequested && batch == nil && collected.isEmpty {
-            finishStopping()
-            return
+    /// Schedules `action` after a jittered back-off; the reader lane's answer to a failed Redis command.
+    func retryRead(_ what: String, _ error: RedisError, _ action: @escaping (Processor) -> Void) {
+        readPhase = .waitingToRetry
+        scheduleRedisRetry(what, error) { processor in
+            guard processor.readPhase == .waitingToRetry else { return }
+            processor.readPhase = .idle
+            if processor.lifecycle == .running {
+                action(processor)
+            } else {
+                processor.readNext()
+            }
         }
+    }
+
+    func scheduleRedisRetry(_ what: String, _ error: RedisError, _ action: @escaping (Processor) -> Void) {
         if redisFailures == 0 { logger.warn("redis command failed; retrying", ["command": what, "error": "\(error)"]) }
         let delay = Self.backoff(attempt: redisFailures, base: Self.redisRetryBase, max: Self.redisRetryMax)
         redisFailures += 1
-        let previous = phase
-        phase = .waitingToRetryRedis
+        checkStopped()
         loop.scheduleTimer(after: delay) { [weak self] in
-            guard let self, self.phase == .waitingToRetryRedis else { return }
-            self.phase = previous
+            guard let self, self.lifecycle != .stopped else { return }
             action(self)
         }
     }
@@ -174,17 +210,18 @@ public final class Processor: @unchecked Sendable {
 
     // MARK: Reading
 
-    /// Starts the next read: own pending entries first, then claims when due, then new entries.
+    /// Starts the next read: own pending entries first, then claims when due, then new entries. Does nothing while
+    /// a batch waits for the writer (back-pressure) or once stopping (entries already gathered are handed over).
     func readNext() {
-        if stopRequested {
-            if !collected.isEmpty {
-                process(Batch(source: .new, entries: takeCollected()))
-            } else {
-                finishStopping()
+        guard readPhase == .idle, ready == nil else { return }
+        guard lifecycle == .running else {
+            if lifecycle == .stopping && !collected.isEmpty {
+                received(Batch(source: .new, entries: takeCollected()))
             }
+            checkStopped()
             return
         }
-        phase = .reading
+        readPhase = .reading
         if readingHistory {
             readHistory()
         } else if claimDue {
@@ -200,6 +237,7 @@ public final class Processor: @unchecked Sendable {
              .staticString("COUNT"), .integer(config.batch), .staticString("STREAMS"), .string(config.stream),
              .string(historyCursor)], on: commands
         ) { [self] result in
+            readPhase = .idle
             switch result {
             case .success(let reply):
                 redisFailures = 0
@@ -211,9 +249,9 @@ public final class Processor: @unchecked Sendable {
                 }
                 historyCursor = last.id
                 logger.info("re-reading own pending entries", ["count": "\(entries.count)"])
-                process(Batch(source: .pending, entries: entries))
+                received(Batch(source: .pending, entries: entries))
             case .failure(let error):
-                retryRedis("XREADGROUP 0", error) { $0.readNext() }
+                retryRead("XREADGROUP 0", error) { $0.readNext() }
             }
         }
     }
@@ -225,6 +263,7 @@ public final class Processor: @unchecked Sendable {
              .integer(idleMilliseconds), .string(claimCursor), .staticString("COUNT"), .integer(config.batch)],
             on: commands
         ) { [self] result in
+            readPhase = .idle
             switch result {
             case .success(.array(let parts)) where parts.count >= 2:
                 redisFailures = 0
@@ -236,14 +275,14 @@ public final class Processor: @unchecked Sendable {
                 } else {
                     metrics.entriesClaimed.add(entries.count)
                     logger.info("claimed idle entries", ["count": "\(entries.count)"])
-                    process(Batch(source: .claimed, entries: entries))
+                    received(Batch(source: .claimed, entries: entries))
                 }
             case .success(let other):
                 logger.warn("unexpected XAUTOCLAIM reply", ["reply": "\(other)"])
                 claimDue = false
                 readNext()
             case .failure(let error):
-                retryRedis("XAUTOCLAIM", error) { $0.readNext() }
+                retryRead("XAUTOCLAIM", error) { $0.readNext() }
             }
         }
     }
@@ -261,6 +300,7 @@ public final class Processor: @unchecked Sendable {
              .staticString("COUNT"), .integer(want), .staticString("BLOCK"), .integer(blockMilliseconds),
              .staticString("STREAMS"), .string(config.stream), .staticString(">")], on: reads
         ) { [self] result in
+            readPhase = .idle
             switch result {
             case .success(let reply):
                 redisFailures = 0
@@ -272,18 +312,17 @@ public final class Processor: @unchecked Sendable {
                 let due = collectingSince.map {
                     loop.now.nanoseconds(since: $0) >= config.flushInterval.nanosecondsClamped
                 } ?? false
-                if collected.count >= config.batch || (!collected.isEmpty && (due || stopRequested)) {
-                    process(Batch(source: .new, entries: takeCollected()))
+                if collected.count >= config.batch || (!collected.isEmpty && (due || lifecycle != .running)) {
+                    received(Batch(source: .new, entries: takeCollected()))
                 } else {
                     readNext()
                 }
             case .failure(.server(let error)) where error.code == "NOGROUP":
                 // The stream or group was deleted under us (FLUSHALL, a redeploy): create it again.
                 logger.warn("consumer group missing; creating it again", ["error": "\(error)"])
-                phase = .creatingGroup
                 createGroup()
             case .failure(let error):
-                retryRedis("XREADGROUP >", error) { $0.readNext() }
+                retryRead("XREADGROUP >", error) { $0.readNext() }
             }
         }
     }
@@ -297,7 +336,7 @@ public final class Processor: @unchecked Sendable {
     }
 
     func claimTick() {
-        guard phase != .stopped else { return }
+        guard lifecycle != .stopped else { return }
         claimDue = true
         // Scan at least twice per claim-idle period, at most every 30 s, so a dead consumer's entries wait
         // between claimIdle and about 1.5 * claimIdle.
