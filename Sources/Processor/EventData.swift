@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// The `data` field of a stream entry as the gateway writes it: the client's event members plus `received_at`.
-struct EventData: Decodable {
+struct EventData: Decodable, Equatable {
     var deviceID: String?
     var value: Double
     var type: String?
@@ -12,6 +12,10 @@ struct EventData: Decodable {
     var receivedAt: String?
     /// Not sent by the gateway today; written as an integer field when another producer includes it.
     var sequenceID: Int64?
+
+    init(value: Double) {
+        self.value = value
+    }
 
     enum CodingKeys: String, CodingKey {
         case deviceID = "device_id"

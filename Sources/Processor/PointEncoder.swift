@@ -44,10 +44,14 @@ struct PointEncoder {
         guard let id = StreamEntryID(entry.id) else { return .failure(.undecodable("entry id \(entry.id) is not ms-seq")) }
         guard let raw = entry.field("data") else { return .failure(.undecodable("no data field")) }
         let event: EventData
-        do {
-            event = try decoder.decode(EventData.self, from: Data(raw))
-        } catch {
-            return .failure(.undecodable("data: \(Self.describe(error))"))
+        if let fast = EventJSONParser.parse(raw) {
+            event = fast
+        } else {
+            do {
+                event = try decoder.decode(EventData.self, from: Data(raw))
+            } catch {
+                return .failure(.undecodable("data: \(Self.describe(error))"))
+            }
         }
         guard event.value.isFinite else { return .failure(.undecodable("value is not a finite number")) }
         let receivedAt = event.receivedAt.flatMap(Timestamp.epochMilliseconds)
