@@ -40,7 +40,14 @@ struct Batch {
 
     /// Encodes every entry not already dead-lettered, and plans one write of all points.
     mutating func encode(with encoder: PointEncoder, deliveries: [String: Int], maxDeliveries: Int) {
-        for (index, entry) in entries.enumerated() {
+        encode(entries.indices, with: encoder, deliveries: deliveries, maxDeliveries: maxDeliveries)
+        planWrite()
+    }
+
+    /// Encodes the entries in `range` (call in order, slice after slice).
+    mutating func encode(_ range: Range<Int>, with encoder: PointEncoder, deliveries: [String: Int], maxDeliveries: Int) {
+        for index in range {
+            let entry = entries[index]
             guard entry.fields != nil else { continue }  // deleted from the stream while pending: only acked
             if let count = deliveries[entry.id], count > maxDeliveries {
                 deadLetters.append((index, .maxDeliveries(count)))
@@ -51,6 +58,10 @@ struct Batch {
             case .failure(let reason): deadLetters.append((index, reason))
             }
         }
+    }
+
+    /// One write of every point, once all are encoded.
+    mutating func planWrite() {
         if pointCount > 0 { unwritten = [0..<pointCount] }
     }
 

@@ -43,10 +43,22 @@ extension Processor {
         }
     }
 
-    private func encoded(_ newBatch: Batch, deliveries: [String: Int]) {
+    /// Encodes `encodeSliceEntries` entries per loop turn, so that the socket writes and reads of the batch
+    /// being written to InfluxDB are not held up behind a whole batch of encoding.
+    private func encoded(_ newBatch: Batch, deliveries: [String: Int], from start: Int = 0) {
         var next = newBatch
-        next.encode(with: encoder, deliveries: deliveries, maxDeliveries: config.maxDeliveries)
-        ready = next
+        let end = min(start + Self.encodeSliceEntries, next.entries.count)
+        next.encode(start..<end, with: encoder, deliveries: deliveries, maxDeliveries: config.maxDeliveries)
+        if end < next.entries.count {
+            readPhase = .encoding
+            loop.scheduleTimer(after: .zero) { [weak self] in
+                guard let self, self.lifecycle != .stopped else { return }
+                self.encoded(next, deliveries: deliveries, from: end)
+            }
+            return
+        }
+        next.planWrite()
+        ready.append(next)
         readPhase = .idle
         startWriting()
         readNext()
@@ -54,12 +66,11 @@ extension Processor {
 
     /// Writer lane: takes the ready batch when idle, and lets the reader fetch the one after it meanwhile.
     func startWriting() {
-        guard writePhase == .idle, batch == nil, let next = ready else {
+        guard writePhase == .idle, batch == nil, !ready.isEmpty else {
             checkStopped()
             return
         }
-        batch = next
-        ready = nil
+        batch = ready.removeFirst()
         writeNextRange()
         if readPhase == .idle && lifecycle != .stopped { readNext() }
     }
