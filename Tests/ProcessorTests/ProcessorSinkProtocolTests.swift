@@ -69,4 +69,42 @@ import TestSupport
         processor.process.signal(SIGTERM)
         #expect(processor.process.waitForExit(timeout: .seconds(5)) == 0)
     }
+
+    /// An entry delivered more times than --max-deliveries (it kept failing somewhere) goes to the dead letters with
+    /// reason max_deliveries instead of being tried again; the others pending with it are written.
+    @Test func tooManyDeliveriesIsDeadLettered() throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        let influx = try FakeHTTPServer([FakeHTTPServer.answering(FakeHTTPServer.noContent)])
+        defer { influx.stop() }
+        let client = try redis.client()
+        let writer = EventWriter(redis: client)
+        let poison = try writer.add(device: "d-0", data: EventWriter.data(device: "d-0", value: "1"))
+        try client.command("XGROUP", "CREATE", "telemetry:events", "telemetry-processor", "0", "MKSTREAM")
+        // Delivered to "crashy" three times: once by ">", twice more by re-reading its history.
+        try client.command("XREADGROUP", "GROUP", "telemetry-processor", "crashy", "STREAMS", "telemetry:events", ">")
+        for _ in 0..<2 {
+            try client.command("XREADGROUP", "GROUP", "telemetry-processor", "crashy", "STREAMS", "telemetry:events", "0")
+        }
+        let fine = try writer.add(device: "d-1", data: EventWriter.data(device: "d-1", value: "2"))
+        try client.command("XREADGROUP", "GROUP", "telemetry-processor", "crashy", "STREAMS", "telemetry:events", ">")
+        // The restarted "crashy" re-reads both: the first is now at 4 deliveries, the second at 2.
+        let processor = try ProcessorProcess(
+            redisURL: redis.url, influxURL: "http://127.0.0.1:\(influx.port)",
+            arguments: ["--consumer", "crashy", "--max-deliveries", "3"])
+        let done = waitUntil(timeout: .seconds(10)) { processor.metric("processor_entries_acked_total") == 2 }
+        #expect(done, "\(processor.log.suffix(2000))")
+        guard case .array(let dead) = try client.command("XRANGE", "telemetry:events:dead", "-", "+") else {
+            Issue.record("no dead-letter stream")
+            return
+        }
+        #expect(dead.count == 1)
+        if case .array(let parts) = dead.first, case .array(let fields) = parts[1] {
+            let text = fields.compactMap(\.string)
+            #expect(text.starts(with: ["original_id", poison, "reason", "max_deliveries", "detail", "delivered 4 times"]))
+        }
+        let written = influx.requests.filter { $0.requestLine.hasPrefix("POST") }.map { String(decoding: $0.body, as: UTF8.self) }
+        #expect(written.count == 1 && written[0].contains("device_id=d-1") && !written[0].contains("device_id=d-0"))
+        _ = fine
+    }
 }
