@@ -187,6 +187,14 @@ public final class Processor: @unchecked Sendable {
 
     /// Schedules `action` after a jittered back-off; the reader lane's answer to a failed Redis command.
     func retryRead(_ what: String, _ error: RedisError, _ action: @escaping (Processor) -> Void) {
+        if case .server(let serverError) = error, serverError.code == "NOGROUP" {
+            // The stream or the group is gone (a Redis restart without persistence, FLUSHALL, a redeploy): no retry
+            // of this command can succeed, and whatever it was about went with the group. Create it again.
+            logger.warn("consumer group missing; creating it again", ["command": what, "error": "\(serverError)"])
+            claimCursor = "0-0"
+            createGroup()
+            return
+        }
         readPhase = .waitingToRetry
         scheduleRedisRetry(what, error) { processor in
             guard processor.readPhase == .waitingToRetry else { return }
@@ -278,7 +286,10 @@ public final class Processor: @unchecked Sendable {
                 redisFailures = 0
                 claimCursor = parts[0].string ?? "0-0"
                 if claimCursor == "0-0" { claimDue = false }
-                let entries = StreamEntry.parseList(parts[1])
+                // Entries this processor already holds (read long ago, waiting behind a slow sink) are skipped:
+                // they are written and acked where they are.
+                let held = heldEntryIDs
+                let entries = StreamEntry.parseList(parts[1]).filter { !held.contains($0.id) }
                 if entries.isEmpty {
                     readNext()
                 } else {
@@ -334,6 +345,16 @@ public final class Processor: @unchecked Sendable {
                 retryRead("XREADGROUP >", error) { $0.readNext() }
             }
         }
+    }
+
+    /// IDs of every entry read and not yet acked by this processor.
+    var heldEntryIDs: Set<String> {
+        var ids = Set<String>()
+        for held in [batch].compactMap({ $0 }) + ready {
+            for entry in held.entries { ids.insert(entry.id) }
+        }
+        for entry in collected { ids.insert(entry.id) }
+        return ids
     }
 
     private func takeCollected() -> [StreamEntry] {

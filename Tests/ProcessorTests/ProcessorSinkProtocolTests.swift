@@ -107,4 +107,22 @@ import TestSupport
         #expect(written.count == 1 && written[0].contains("device_id=d-1") && !written[0].contains("device_id=d-0"))
         _ = fine
     }
+
+    /// Redis restarted without persistence: the stream and the group are gone. Whatever the processor was doing
+    /// (blocking read, claim scan), it creates the group again and processes what arrives next.
+    @Test func redisRestartWithoutPersistenceRecreatesTheGroup() throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        let influx = try FakeHTTPServer([FakeHTTPServer.answering(FakeHTTPServer.noContent)])
+        defer { influx.stop() }
+        let processor = try ProcessorProcess(
+            redisURL: redis.url, influxURL: "http://127.0.0.1:\(influx.port)", arguments: ["--claim-idle", "0.2"])
+        try EventWriter(redis: try redis.client()).addMany(10)
+        #expect(waitUntil(timeout: .seconds(10)) { processor.metric("processor_entries_acked_total") == 10 })
+        try redis.restart()
+        usleep(500_000)  // several claim scans and blocking reads meet the empty server
+        try EventWriter(redis: try redis.client()).addMany(10, prefix: "after")
+        let resumed = waitUntil(timeout: .seconds(15)) { processor.metric("processor_entries_acked_total") == 20 }
+        #expect(resumed, "\(processor.log.suffix(2000))")
+    }
 }
