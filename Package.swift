@@ -29,6 +29,6 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient", "TestSupport", "telemetry-gateway"]),
         .testTarget(
             name: "ProcessorTests",
-            dependencies: ["Processor", "Reactor", "RespClient", "TestSupport", "telemetry-processor"]),
+            dependencies: ["Processor", "Reactor", "RespClient", "TestSupport", "telemetry-processor", "telemetry-gateway"]),
     ]
 )

@@ -21,6 +21,32 @@ import TestSupport
         #expect(processor.metric("processor_entries_acked_total") == Double(Self.eventCount))
     }
 
+    /// The whole pipeline: events POSTed to the real gateway (arrays of 500) while the processor runs; every event
+    /// the gateway acknowledged is one point in InfluxDB, and the group has nothing pending.
+    @Test func eventsPostedThroughTheGateway() throws {
+        let fixture = try PipelineFixture()
+        defer { fixture.stop() }
+        let gateway = try GatewayLauncher(redisURL: fixture.redis.url)
+        let processor = try fixture.processor()
+        let client = try RawHTTPClient(port: gateway.port, timeout: .seconds(30))
+        var accepted = 0
+        for start in stride(from: 0, to: Self.eventCount, by: 500) {
+            let events = (start..<min(start + 500, Self.eventCount)).map { index in
+                "{\"device_id\":\"dev-\(index % 100)\",\"value\":\(index),\"type\":\"temperature\",\"unit\":\"C\","
+                    + "\"metadata\":{\"site\":\"zone \(index % 3)\",\"seq\":\(index)}}"
+            }
+            let response = try client.postJSON("/telemetry", "[" + events.joined(separator: ",") + "]")
+            #expect(response.status == 200, "\(response.bodyText)")
+            if response.status == 200 { accepted += events.count }
+        }
+        let length = try fixture.length()
+        #expect(length == accepted)
+        let count = fixture.waitForDrain(expected: length)
+        #expect(count == length, "\(processor.log.suffix(2000))\n\(gateway.process.log.suffix(500))")
+        #expect(try fixture.pending() == 0)
+        #expect(try fixture.deadLetters().isEmpty)
+    }
+
     /// SIGKILL in the middle of the backlog, then a restart under the same consumer name: the new process re-reads
     /// its pending entries first; the same points are written again over themselves, none is doubled or lost.
     @Test func killNineMidBatchThenRestart() throws {
