@@ -34,8 +34,6 @@ export const options = {
     http_req_failed: ['rate<0.01'],
   },
   summaryTrendStats: SUMMARY_TREND_STATS,
-  // Devices that leave mid-request at the end of a stage are not failures of the server.
-  gracefulRampDown: '10s',
 };
 
 const PARAMS = { headers: { 'Content-Type': 'application/json' }, timeout: '10s', tags: { name: 'POST /telemetry' } };

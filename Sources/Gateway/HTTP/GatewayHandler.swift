@@ -33,6 +33,7 @@ final class GatewayHandler: HTTPHandler {
     }
 
     func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        gateway.stalls.requestReceived(firstByteAt: request.firstByteAt, parsedAt: request.receivedAt)
         switch Route.resolve(request.head) {
         case .failure(let failure):
             GatewayResponder(responder: responder, route: failure.label, metrics: metrics, receivedAt: request.receivedAt)
@@ -112,7 +113,7 @@ final class GatewayHandler: HTTPHandler {
         }
         gateway.dispatcher.enqueue(IngestJob(
             body: request.body, responder: responder, admittedEvents: eventCount,
-            receivedAtMilliseconds: wallClockMilliseconds()))
+            receivedAtMilliseconds: wallClockMilliseconds(), admittedAt: request.receivedAt))
     }
 
     /// The first byte that is not JSON whitespace, nil for an all-whitespace body.

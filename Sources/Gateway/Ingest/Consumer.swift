@@ -16,21 +16,28 @@ final class Consumer {
         self.decoder = TelemetryDecoder(limits: context.limits)
     }
 
+    /// Jobs taken per lock hold: enough to amortize the lock under load, few enough that the other consumers get
+    /// a share of a burst instead of one thread taking it all.
+    static let jobsPerPop = 16
+
     /// Runs until the queue is closed and drained.
     func run(_ queue: WorkQueue<IngestJob>) {
         var batch: [IngestJob] = []
-        while queue.popBatch(limit: 16, into: &batch) {
+        while queue.popBatch(limit: Self.jobsPerPop, into: &batch) {
             for job in batch {
+                let queued = context.metrics.queueDepth.add(-job.admittedEvents)
+                context.stalls.handOffWaited(admittedAt: job.admittedAt, startedAt: SystemClock().now(), queued: queued)
                 process(job)
             }
             batch.removeAll(keepingCapacity: true)
         }
     }
 
+    /// Decodes, validates, encodes and submits one request. Runs on a consumer thread, or inline on the loop
+    /// thread for small requests (see `IngestDispatcher`).
     func process(_ job: IngestJob) {
         let started = SystemClock().now()
         let metrics = context.metrics
-        metrics.queueDepth.add(-job.admittedEvents)
         defer {
             metrics.jobsProcessed.add()
             metrics.processingMicros.add(Int(SystemClock().now().nanoseconds(since: started) / 1000))

@@ -15,12 +15,10 @@ final class Counter: Sendable {
 final class Gauge: Sendable {
     private let storage = Atomic<Int>(0)
 
-    func add(_ amount: Int) {
-        storage.add(amount, ordering: .relaxed)
-    }
-
-    func set(_ value: Int) {
-        storage.store(value, ordering: .relaxed)
+    /// Returns the new value.
+    @discardableResult
+    func add(_ amount: Int) -> Int {
+        storage.add(amount, ordering: .relaxed).newValue
     }
 
     var value: Int { storage.load(ordering: .relaxed) }

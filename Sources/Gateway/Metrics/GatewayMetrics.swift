@@ -51,6 +51,8 @@ final class GatewayMetrics: Sendable {
     /// Events waiting for a consumer thread.
     let queueDepth = Gauge()
     let jobsProcessed = Counter()
+    /// Requests processed on the loop thread rather than handed to a consumer (see `IngestDispatcher`).
+    let jobsInline = Counter()
     let processingMicros = Counter()
     let requestDuration = Histogram(upperBounds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
     let redisBatchSize = Histogram(upperBounds: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192])

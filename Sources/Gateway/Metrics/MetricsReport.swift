@@ -4,6 +4,7 @@ import RespClient
 /// A point-in-time reading of everything `/metrics` and `/status` show, taken on the loop thread.
 struct MetricsReport {
     let metrics: GatewayMetrics
+    let stalls: StallMonitor
     let redis: RedisStatus
     let redisInFlight: Int
     let server: HTTPServer.Statistics
@@ -61,6 +62,22 @@ struct MetricsReport {
         out.sample("gateway_http_timeouts_total", labels: [("kind", "send")], server.sendTimeouts)
         out.family("gateway_consumer_jobs_total", "counter", "Requests processed by consumer threads.")
         out.sample("gateway_consumer_jobs_total", metrics.jobsProcessed.value)
+        out.family("gateway_requests_inline_total", "counter",
+                   "Requests small enough to be processed on the reactor thread instead of a consumer thread.")
+        out.sample("gateway_requests_inline_total", metrics.jobsInline.value)
+        out.histogram("gateway_event_loop_lag_seconds",
+                      "How late the reactor's 100 ms probe timer fired: the loop was busy or not scheduled.", stalls.loopLag)
+        out.histogram("gateway_event_loop_tick_seconds",
+                      "Duration of each reactor tick, from epoll_wait's return to the last flush.", stalls.tickDuration)
+        out.histogram("gateway_request_receive_seconds",
+                      "From the tick that read a request's first byte to the tick that parsed all of it.", stalls.requestReceive)
+        out.histogram("gateway_handoff_wait_seconds",
+                      "From admission on the reactor to a consumer thread starting the request.", stalls.handOffWait)
+        out.histogram("gateway_consumer_to_reactor_wait_seconds",
+                      "From a consumer's Redis submission to the reactor taking it for the next write.",
+                      stalls.consumerToReactorWait)
+        out.histogram("gateway_redis_round_trip_seconds",
+                      "From the tick that wrote a command to Redis to the tick that read its reply.", stalls.redisRoundTrip)
         out.family("gateway_consumer_threads", "gauge", "Consumer threads.")
         out.sample("gateway_consumer_threads", workers)
         out.family("gateway_uptime_seconds", "gauge", "Seconds since the gateway started.")
