@@ -14,7 +14,11 @@ let package = Package(
         .target(name: "CReactorShim"),
         .target(name: "Reactor", dependencies: ["CReactorShim"]),
         .target(name: "RespClient", dependencies: ["Reactor"]),
-        .target(name: "Gateway", dependencies: ["Reactor", "RespClient"]),
+        .target(name: "Gateway", dependencies: ["Reactor", "RespClient"], resources: [
+            // The operator console, compiled into the binary as byte arrays (PackageResources.index_html, ...).
+            .embedInCode("Console/Assets/index.html"), .embedInCode("Console/Assets/app.css"),
+            .embedInCode("Console/Assets/app.js"), .embedInCode("Console/Assets/icon.svg"),
+        ]),
         .executableTarget(name: "telemetry-gateway", dependencies: ["Gateway"]),
         // Benchmark (not a test): pipelined XADD throughput of one RedisConnection; run by scripts/resp-bench.
         .executableTarget(name: "resp-bench", dependencies: ["RespClient", "Reactor"]),
