@@ -17,7 +17,9 @@ let package = Package(
         .target(name: "Gateway", dependencies: ["Reactor", "RespClient"], resources: [
             // The operator console, compiled into the binary as byte arrays (PackageResources.index_html, ...).
             .embedInCode("Console/Assets/index.html"), .embedInCode("Console/Assets/app.css"),
-            .embedInCode("Console/Assets/app.js"), .embedInCode("Console/Assets/icon.svg"),
+            .embedInCode("Console/Assets/app.js"), .embedInCode("Console/Assets/chart.js"),
+            .embedInCode("Console/Assets/controls.js"), .embedInCode("Console/Assets/format.js"),
+            .embedInCode("Console/Assets/table.js"), .embedInCode("Console/Assets/icon.svg"),
         ]),
         .executableTarget(name: "telemetry-gateway", dependencies: ["Gateway"]),
         // Benchmark (not a test): pipelined XADD throughput of one RedisConnection; run by scripts/resp-bench.

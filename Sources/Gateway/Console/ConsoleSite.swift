@@ -7,7 +7,8 @@ import Reactor
 /// |---|---|
 /// | `/`, `/console` | `Assets/index.html` |
 /// | `/console/app.css` | `Assets/app.css` |
-/// | `/console/app.js` | `Assets/app.js` |
+/// | `/console/app.js` | `Assets/app.js`, an ES module that imports the four below |
+/// | `/console/chart.js`, `/console/controls.js`, `/console/format.js`, `/console/table.js` | `Assets/<name>` |
 /// | `/console/icon.svg` | `Assets/icon.svg` |
 final class ConsoleSite: Sendable {
     let assets: [ConsoleAsset]
@@ -17,9 +18,17 @@ final class ConsoleSite: Sendable {
             ConsoleAsset(paths: ["/", "/console", "/console/"], contentType: "text/html; charset=utf-8",
                          bytes: PackageResources.index_html),
             ConsoleAsset(paths: ["/console/app.css"], contentType: "text/css; charset=utf-8", bytes: PackageResources.app_css),
-            ConsoleAsset(paths: ["/console/app.js"], contentType: "text/javascript; charset=utf-8", bytes: PackageResources.app_js),
+            Self.script("/console/app.js", PackageResources.app_js),
+            Self.script("/console/chart.js", PackageResources.chart_js),
+            Self.script("/console/controls.js", PackageResources.controls_js),
+            Self.script("/console/format.js", PackageResources.format_js),
+            Self.script("/console/table.js", PackageResources.table_js),
             ConsoleAsset(paths: ["/console/icon.svg"], contentType: "image/svg+xml", bytes: PackageResources.icon_svg),
         ]
+    }
+
+    private static func script(_ path: StaticString, _ bytes: [UInt8]) -> ConsoleAsset {
+        ConsoleAsset(paths: [path], contentType: "text/javascript; charset=utf-8", bytes: bytes)
     }
 
     static func serves(_ head: HTTPRequestHead) -> Bool {
