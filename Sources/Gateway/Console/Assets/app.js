@@ -11,6 +11,8 @@ const POLL_INTERVAL_MS = 1000;
 const REQUEST_TIMEOUT_MS = 2500;
 const HISTORY_SECONDS = 300;
 const SAMPLE_VALUES_KEPT = 60;
+// Until 5 minutes of history exist the time charts span what there is, but at least this much.
+const MIN_CHART_SECONDS = 60;
 const REJECT_SERIES = {
   invalid: 2, queue_full: 4, redis_unavailable: 3, redis_error: 6, stopped: 7, unsupported_media_type: 5, too_large: 1,
 };
@@ -175,7 +177,9 @@ function drawAll() {
   const last = history[history.length - 1];
   const reasons = last ? Object.keys(last.rejected) : [];
   const now = Date.now();
-  const span = { from: now - HISTORY_SECONDS * 1000, to: now };
+  const oldest = history.length ? history[0].t : now;
+  const seconds = Math.min(HISTORY_SECONDS, Math.max(MIN_CHART_SECONDS, (now - oldest) / 1000));
+  const span = { from: now - seconds * 1000, to: now };
   const points = (pick) => history.map((p) => [p.t, pick(p)]);
   drawChart('chart-stored', {
     span, unit: ' /s', floor: 5, series: [{ colour: colour(1), points: points((p) => p.stored) }],

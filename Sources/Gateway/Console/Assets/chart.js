@@ -29,6 +29,10 @@ export function renderLegend(id, entries) {
 
 const TICKS = 4;
 
+function formatAge(seconds) {
+  return seconds < 120 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 6) / 10} min`;
+}
+
 function niceStep(raw) {
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   for (const step of [1, 2, 2.5, 5, 10]) if (raw <= step * magnitude * (1 + 1e-9)) return step * magnitude;
@@ -82,15 +86,18 @@ export function drawChart(id, { span, series, unit, summarise, indexAxis, floor 
     g.fillText(formatNumber(v, digits), pad.left - 6 * ratio, row);
   }
   g.textBaseline = 'alphabetic';
+  const seconds = (span.to - span.from) / 1000;
   const ticks = indexAxis ? [[span.from, 'oldest'], [span.to, 'newest']]
-    : [[span.from, '−5 min'], [span.from + (span.to - span.from) / 2, '−2.5 min'], [span.to, 'now']];
+    : [[span.from, `−${formatAge(seconds)}`], [span.from + (span.to - span.from) / 2, `−${formatAge(seconds / 2)}`], [span.to, 'now']];
   for (const [v, label] of ticks) {
     g.textAlign = v === span.from ? 'left' : (v === span.to ? 'right' : 'center');
     g.fillText(label, x(v), height - 5 * ratio);
   }
   g.lineWidth = 2 * ratio;
   g.lineJoin = 'round';
-  for (const s of series) {
+  // The series with the highest values last, so an all-zero one never hides a busy one.
+  const peak = (s) => Math.max(0, ...s.points.map((p) => (typeof p[1] === 'number' ? p[1] : 0)));
+  for (const s of [...series].sort((a, b) => peak(a) - peak(b))) {
     // Runs of consecutive values; a gap (no reading) breaks the line.
     const runs = [];
     let run = null;
