@@ -1,11 +1,11 @@
 import Reactor
 
 /// The operator console: its page and assets, embedded in the binary by SwiftPM (`PackageResources`, see
-/// Package.swift) and turned into responses once, when the gateway is built. Serving one is a lookup.
+/// Package.swift) and turned into responses once, when the gateway starts. Serving one is a path lookup.
 ///
 /// | path | file |
 /// |---|---|
-/// | `/`, `/console` | `Assets/index.html` |
+/// | `/`, `/console`, `/console/` | `Assets/index.html` |
 /// | `/console/app.css` | `Assets/app.css` |
 /// | `/console/app.js` | `Assets/app.js`, an ES module that imports the four below |
 /// | `/console/chart.js`, `/console/controls.js`, `/console/format.js`, `/console/table.js` | `Assets/<name>` |

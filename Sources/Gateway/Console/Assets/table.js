@@ -51,7 +51,8 @@ export function renderTable(metrics) {
   if (body.dataset.names !== names) {
     body.replaceChildren(...rows.map(([name]) => {
       const tr = document.createElement('tr');
-      const th = document.createElement('td');
+      const th = document.createElement('th');
+      th.scope = 'row';
       th.className = 'name';
       th.textContent = name;
       const td = document.createElement('td');
