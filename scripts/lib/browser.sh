@@ -4,12 +4,14 @@
 # Source it (after process.sh and apt.sh); it only defines functions. Safe under `set -euo pipefail`.
 #
 #   ensure_browser   chromium and chromedriver on PATH (apt-get install chromium chromium-driver when
-#                    root), and <repo>/.venv with selenium (PyPI). Exports BROWSER_PYTHON, the venv's
-#                    python. Selenium is given chromedriver's path, so Selenium Manager never runs and
-#                    nothing is downloaded at test time.
+#                    root), a font (fonts-dejavu-core), and <repo>/.venv with selenium (PyPI).
+#                    Exports BROWSER_PYTHON, the venv's python. The test gives Selenium chromedriver's
+#                    path, so Selenium Manager never runs and nothing is downloaded at test time.
 
 ensure_browser() {
   ensure_commands chromium:chromium chromedriver:chromium-driver python3:python3
+  # chromium does not depend on any font; without one the screenshots are boxes.
+  ensure_packages fonts-dejavu-core
   local venv
   venv="$(repo_root)/.venv"
   if ! "$venv/bin/python" -c 'import selenium' 2>/dev/null; then
