@@ -10,7 +10,8 @@ Environment (set by scripts/browser-test):
 
 Checks, in order: the page loads with no console errors and no CSP violations; posted events move
 the stored-per-second chart and the latest sample; the error banner appears while the browser is
-offline and clears by itself; Stop with a wrong token shows the 403; Stop with the right token shows
+offline and clears by itself; the metrics table has the Prometheus names; the token dialog opens
+from the keyboard and Escape cancels it; Stop with a wrong token shows the 403; Stop with the right token shows
 Stopped and POST /telemetry then gets 503; Start restores Running; with Redis killed the page says
 Redis Down within 3 s and Up again after a restart; the CSV download holds the charted history.
 Screenshots: desktop and 360 px wide, light and dark. Everything stays on 127.0.0.1.
@@ -201,8 +202,24 @@ def main():
         console.cdp("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
         wait_for("the banner to clear", lambda: not console.driver.find_element(By.ID, "banner").is_displayed(), 4)
 
+        step("the metrics table shows the Prometheus figures")
+        rows = console.driver.find_elements(By.CSS_SELECTOR, "#metrics tbody tr")
+        names = [row.find_element(By.CSS_SELECTOR, "th").text for row in rows]
+        for name in ["gateway_events_stored_total", 'gateway_events_rejected_total{reason="queue_full"}',
+                     "gateway_connections_open", 'gateway_http_requests_total{route="telemetry",code="200"}']:
+            if name not in names:
+                fail(f"metrics table has no row {name}: {names}")
+
+        step("keyboard: Enter on Stop opens the token dialog, Escape closes it and nothing is sent")
+        console.driver.find_element(By.ID, "stop").send_keys(Keys.ENTER)
+        wait_for("the token dialog", lambda: console.driver.find_element(By.ID, "token-dialog").get_attribute("open") is not None, 3)
+        console.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        wait_for("the dialog to close", lambda: console.driver.find_element(By.ID, "token-dialog").get_attribute("open") is None, 3)
+        if console.text("control-result") or console.text("state") != "Running":
+            fail(f"cancelling the dialog did something: {console.text('control-result')!r}, state {console.text('state')!r}")
+
         step("Stop with a wrong token shows the refusal")
-        console.driver.find_element(By.ID, "stop").click()
+        console.driver.find_element(By.ID, "stop").send_keys(Keys.ENTER)
         console.submit_token("not-the-token")
         wait_for("the refusal", lambda: "403" in console.text("control-result"), 4)
         step(f"refusal: {console.text('control-result')}")
