@@ -12,9 +12,10 @@ struct MetricsReport {
     let queueCapacity: Int
     let eventsPending: Int
     let workers: Int
-    let residentBytes = ProcessStats.residentBytes()
-    let openFDs = ProcessStats.openDescriptors()
-    let maxFDs = ProcessStats.maxDescriptors()
+    let process = ProcessStats.recentSample()
+    var residentBytes: Int { process.residentBytes }
+    var openFDs: Int { process.openDescriptors }
+    var maxFDs: Int { process.maxDescriptors }
 
     // MARK: Prometheus text format 0.0.4
 
