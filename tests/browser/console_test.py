@@ -14,7 +14,7 @@ offline and clears by itself; the metrics table has the Prometheus names; the to
 from the keyboard and Escape cancels it; Stop with a wrong token shows the 403; Stop with the right token shows
 Stopped and POST /telemetry then gets 503; Start restores Running; with Redis killed the page says
 Redis Down within 3 s and Up again after a restart; the CSV download holds the charted history.
-Screenshots: desktop and 360 px wide, light and dark. Everything stays on 127.0.0.1.
+Screenshots: desktop and 360 px wide, light and dark, and desktop while Redis is down. Everything stays on 127.0.0.1.
 """
 import http.client
 import json
@@ -252,7 +252,7 @@ def main():
         step(f"Redis Down shown after {took:.1f} s; state {console.text('state')}")
         if console.text("state") != "Degraded":
             fail(f"state with Redis down is {console.text('state')!r}, expected Degraded")
-        time.sleep(2)  # some 503s for the rejected chart
+        console.screenshot("desktop-redis-down", DESKTOP_SIZE[0], False)  # also some 503s for the rejected chart
         restarted_redis = subprocess.Popen([
             "redis-server", "--bind", "127.0.0.1", "--port", os.environ["REDIS_PORT"], "--dir", os.environ["REDIS_DIR"],
             "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", os.path.join(os.environ["REDIS_DIR"], "redis.log"),
