@@ -73,7 +73,7 @@ async function refresh() {
   } else {
     renderUnreachable();
   }
-  if (metrics.status === 'fulfilled') recordMetrics(metrics.value);
+  if (metrics.status === 'fulfilled') recordMetrics(metrics.value); else recordGap();
   if (status.status === 'fulfilled') recordSample(status.value.latest_sample);
   drawAll();
 }
@@ -114,6 +114,7 @@ function renderUnreachable() {
   setTile('tile-state', 'state', 'bad', 'Unreachable');
   setTile('tile-redis', 'redis', 'unknown', 'Unknown');
 }
+
 // MARK: metrics history
 
 // Latency percentile over the last interval, from the difference of two cumulative bucket readings
@@ -158,6 +159,13 @@ function recordMetrics(metrics) {
   previous = reading;
 }
 
+// A second without a reading: the charts break their lines here instead of bridging the outage.
+function recordGap() {
+  const t = Date.now();
+  history.push({ t, stored: null, rejected: {}, p50: null, p99: null, queue: null, connections: null });
+  while (history.length > 0 && history[0].t < t - HISTORY_SECONDS * 1000) history.shift();
+}
+
 function recordSample(sample) {
   if (!sample) return;
   const key = JSON.stringify(sample);
@@ -174,8 +182,7 @@ function recordSample(sample) {
   while (sampleValues.length > SAMPLE_VALUES_KEPT) sampleValues.shift();
 }
 function drawAll() {
-  const last = history[history.length - 1];
-  const reasons = last ? Object.keys(last.rejected) : [];
+  const reasons = [...new Set(history.flatMap((p) => Object.keys(p.rejected)))];
   const now = Date.now();
   const oldest = history.length ? history[0].t : now;
   const seconds = Math.min(HISTORY_SECONDS, Math.max(MIN_CHART_SECONDS, (now - oldest) / 1000));
@@ -186,7 +193,9 @@ function drawAll() {
   });
   drawChart('chart-rejected', {
     span, unit: ' /s', floor: 5,
-    series: reasons.map((reason) => ({ colour: colour(REJECT_SERIES[reason] || 7), points: points((p) => p.rejected[reason]) })),
+    series: reasons.map((reason) => ({
+      colour: colour(REJECT_SERIES[reason] || 7), points: points((p) => (p.stored === null ? null : p.rejected[reason])),
+    })),
     summarise: (series) => series.reduce((sum, s) => sum + (lastValue(s) || 0), 0),
   });
   drawChart('chart-latency', {

@@ -62,7 +62,8 @@ function downloadCSV(history) {
     'latency_p50_ms', 'latency_p99_ms', 'queue_depth', 'connections_open'];
   const cell = (v) => (v === null || v === undefined ? '' : String(v));
   const lines = [header.join(',')].concat(history.map((p) => [
-    new Date(p.t).toISOString(), p.stored.toFixed(3), ...reasons.map((r) => cell(p.rejected[r] === undefined ? null : p.rejected[r].toFixed(3))),
+    new Date(p.t).toISOString(), cell(p.stored === null ? null : p.stored.toFixed(3)),
+    ...reasons.map((r) => cell(p.rejected[r] === undefined ? null : p.rejected[r].toFixed(3))),
     cell(p.p50), cell(p.p99), cell(p.queue), cell(p.connections),
   ].join(',')));
   const url = URL.createObjectURL(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }));
