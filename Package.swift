@@ -14,13 +14,7 @@ let package = Package(
         .target(name: "CReactorShim"),
         .target(name: "Reactor", dependencies: ["CReactorShim"]),
         .target(name: "RespClient", dependencies: ["Reactor"]),
-        .target(name: "Gateway", dependencies: ["Reactor", "RespClient"], resources: [
-            // The operator console, compiled into the binary as byte arrays (PackageResources.index_html, ...).
-            .embedInCode("Console/Assets/index.html"), .embedInCode("Console/Assets/app.css"),
-            .embedInCode("Console/Assets/app.js"), .embedInCode("Console/Assets/chart.js"),
-            .embedInCode("Console/Assets/controls.js"), .embedInCode("Console/Assets/format.js"),
-            .embedInCode("Console/Assets/table.js"), .embedInCode("Console/Assets/icon.svg"),
-        ]),
+        .target(name: "Gateway", dependencies: ["Reactor", "RespClient"]),
         .executableTarget(name: "telemetry-gateway", dependencies: ["Gateway"]),
         // Benchmark (not a test): pipelined XADD throughput of one RedisConnection; run by scripts/resp-bench.
         .executableTarget(name: "resp-bench", dependencies: ["RespClient", "Reactor"]),
@@ -31,3 +25,10 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient", "TestSupport", "telemetry-gateway"]),
     ]
 )
+
+// The operator console's page, styles and scripts (Sources/Gateway/Console/Assets), compiled into the Gateway module
+// as byte arrays: PackageResources.index_html, .app_js, ... Set here rather than in the target's declaration above,
+// so that the list of files stays in one place.
+package.targets.first { $0.name == "Gateway" }!.resources = [
+    "index.html", "app.css", "app.js", "chart.js", "controls.js", "format.js", "table.js", "icon.svg",
+].map { .embedInCode("Console/Assets/\($0)") }
