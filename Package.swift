@@ -25,3 +25,10 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient", "TestSupport", "telemetry-gateway"]),
     ]
 )
+
+// The operator console's page, styles and scripts (Sources/Gateway/Console/Assets), compiled into the Gateway module
+// as byte arrays: PackageResources.index_html, .app_js, ... Set here rather than in the target's declaration above,
+// so that the list of files stays in one place.
+package.targets.first { $0.name == "Gateway" }!.resources = [
+    "index.html", "app.css", "app.js", "chart.js", "controls.js", "format.js", "table.js", "icon.svg",
+].map { .embedInCode("Console/Assets/\($0)") }

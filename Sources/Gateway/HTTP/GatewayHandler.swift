@@ -47,6 +47,7 @@ final class GatewayHandler: HTTPHandler {
             case .status: responder.respond(gateway.statusResponse())
             case .metrics: responder.respond(gateway.metricsResponse(json: acceptsJSON(request.head)))
             case .start, .stop: responder.respond(control(route, request.head))
+            case .console: responder.respond(ConsoleSite.shared.response(to: request.head) ?? Responses.error(404, "no such file"))
             }
         }
     }

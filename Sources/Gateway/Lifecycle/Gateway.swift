@@ -57,6 +57,7 @@ public final class Gateway: @unchecked Sendable {
             limits: limits, headerTimeout: config.headerTimeout, bodyTimeout: config.bodyTimeout,
             idleTimeout: config.idleTimeout, maxConnections: config.maxConnections)
         server = HTTPServer(loop: loop, configuration: serverConfiguration, handler: GatewayHandler(gateway: self))
+        _ = ConsoleSite.shared  // the console's responses are built now, not on the first request
     }
 
     /// Binds the port, starts the consumers and the Redis connection. Call on the thread that will run the loop,

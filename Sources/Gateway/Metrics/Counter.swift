@@ -94,6 +94,15 @@ final class LatencyRecorder: Sendable {
         return maxMicroseconds
     }
 
+    /// Every bucket that holds a latency, as (bucket midpoint in microseconds, count), cumulative since start. The
+    /// console takes the difference of two readings to chart percentiles over the last second.
+    var nonEmptyBuckets: [(midpointMicroseconds: Int, count: Int)] {
+        buckets.enumerated().compactMap { index, counter in
+            let count = counter.value
+            return count == 0 ? nil : (Self.midpoint(of: index), count)
+        }
+    }
+
     static func index(of value: Int) -> Int {
         if value < subBuckets { return value }
         let exponent = Int.bitWidth - 1 - value.leadingZeroBitCount          // floor(log2(value)) >= 3

@@ -13,9 +13,10 @@ struct MetricsReport {
     let queueCapacity: Int
     let eventsPending: Int
     let workers: Int
-    let residentBytes = ProcessStats.residentBytes()
-    let openFDs = ProcessStats.openDescriptors()
-    let maxFDs = ProcessStats.maxDescriptors()
+    let process = ProcessStats.recentSample()
+    var residentBytes: Int { process.residentBytes }
+    var openFDs: Int { process.openDescriptors }
+    var maxFDs: Int { process.maxDescriptors }
 
     // MARK: Prometheus text format 0.0.4
 
@@ -109,6 +110,31 @@ struct MetricsReport {
         writer.field("rss_bytes", residentBytes)
         writer.field("open_fds", openFDs)
         writer.field("connections_open", server.open)
+        writer.field("connections_accepted", server.accepted)
+        writer.field("ingestion_running", running)
+        writer.field("max_fds", maxFDs)
+        writer.key("connections_refused")
+        writer.beginObject()
+        writer.field("capacity", server.refusedOverCapacity)
+        writer.field("descriptors", server.shedForDescriptorExhaustion)
+        writer.endObject()
+        writer.key("http_timeouts")
+        writer.beginObject()
+        writer.field("header", server.headerTimeouts)
+        writer.field("body", server.bodyTimeouts)
+        writer.field("idle", server.idleTimeouts)
+        writer.field("send", server.sendTimeouts)
+        writer.endObject()
+        // [[bucket midpoint in microseconds, cumulative count], ...], non-empty buckets only (about 9% wide).
+        writer.key("latency_buckets")
+        writer.beginArray()
+        for bucket in latency.nonEmptyBuckets {
+            writer.beginArray()
+            writer.integer(bucket.midpointMicroseconds)
+            writer.integer(bucket.count)
+            writer.endArray()
+        }
+        writer.endArray()
         writer.key("redis")
         writer.beginObject()
         writer.field("state", redis.state.rawValue)
