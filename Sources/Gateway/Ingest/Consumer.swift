@@ -7,13 +7,13 @@ import RespClient
 /// Redis outbox hand-off.
 final class Consumer {
     private let context: IngestContext
-    private let decoder: TelemetryDecoder
+    private let bodies: IngestBodyDecoder
     /// Thread-confined, so dynamic exclusivity checks are off for it.
     @exclusivity(unchecked) private var commands: [UInt8] = []
 
     init(context: IngestContext) {
         self.context = context
-        self.decoder = TelemetryDecoder(limits: context.limits)
+        self.bodies = IngestBodyDecoder(limits: context.limits)
     }
 
     /// Runs until the queue is closed and drained.
@@ -37,19 +37,20 @@ final class Consumer {
         }
 
         let receivedAt = RFC3339.format(epochMilliseconds: job.receivedAtMilliseconds)
-        let decoded = job.body.withUnsafeBytes { body in
-            Result { () throws(TelemetryValidationError) -> TelemetryBatch in
-                try decoder.decode(body, receivedAt: receivedAt)
-            }
-        }
         let batch: TelemetryBatch
-        switch decoded {
-        case .failure(let error):
-            reject(job, .invalid, Responses.error(400, error.message))
+        switch bodies.decode(job.body, format: job.format, receivedAt: receivedAt) {
+        case .failure(let refusal):
+            reject(job, refusal.reason, Responses.error(refusal.status, refusal.message))
             return
         case .success(let value):
             batch = value
         }
+        var job = job
+        guard let settled = context.admission.settle(admitted: job.admittedEvents, decoded: batch) else {
+            reject(job, .queueFull, Responses.unavailable("queue full"))
+            return
+        }
+        job.admittedEvents = settled
 
         commands.removeAll(keepingCapacity: true)
         encode(batch)

@@ -5,9 +5,11 @@ struct IngestJob: Sendable {
     let body: [UInt8]
     let responder: GatewayResponder
     /// Events reserved in `Admission` for this request (from the reactor's prescan); released when answered.
-    let admittedEvents: Int
+    var admittedEvents: Int
     /// Wall-clock receipt time, stored with each event as `received_at`.
     let receivedAtMilliseconds: Int64
+    /// Media type and content coding, read from the head (see `BodyFormat`).
+    var format = BodyFormat.json
 }
 
 /// Collects jobs during a reactor tick and hands them to the consumers in one lock hold at the end of the tick, so
