@@ -27,6 +27,8 @@ enum FieldProblem {
     case expectedTimestamp
     case expectedObject
     case expectedMetadataValue
+    case expectedUInt32
+    case empty
 
     var text: String {
         switch self {
@@ -41,6 +43,8 @@ enum FieldProblem {
         case .expectedTimestamp: "expected an RFC 3339 date-time"
         case .expectedObject: "expected an object"
         case .expectedMetadataValue: "expected a string, number or boolean"
+        case .expectedUInt32: "expected an integer from 0 to 4294967295"
+        case .empty: "empty"
         }
     }
 }
