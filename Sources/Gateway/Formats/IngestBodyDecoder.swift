@@ -9,10 +9,12 @@ final class IngestBodyDecoder {
     }
 
     private let json: TelemetryDecoder
+    private let protobuf: ProtobufTelemetryDecoder
     private let inflater: BodyInflater
 
     init(limits: TelemetryLimits) {
         json = TelemetryDecoder(limits: limits)
+        protobuf = ProtobufTelemetryDecoder(limits: limits)
         inflater = BodyInflater(maxDecodedBytes: limits.maxDecodedBodyBytes)
     }
 
@@ -45,7 +47,7 @@ final class IngestBodyDecoder {
             case .json:
                 return .success(try json.decode(body, receivedAt: receivedAt))
             case .protobuf:
-                throw TelemetryValidationError(message: "body: protobuf is not supported yet")
+                return .success(try protobuf.decode(body, receivedAt: receivedAt))
             }
         } catch {
             return .failure(Refusal(status: 400, reason: .invalid, message: error.message))

@@ -102,15 +102,18 @@ final class GatewayHandler: HTTPHandler {
         }
         // A body that is not an array is one event. The prescan (array length, all-HIGH) costs ~2,000 instructions
         // on this thread, so it runs only for arrays, or when the shared part of the queue is full and the HIGH
-        // reserve could still admit the request. A compressed body is admitted as one event: inflating it here
-        // would stall every connection, so the consumer reserves the rest once it knows the count, before anything
-        // reaches Redis (`Admission.settle`).
+        // reserve could still admit the request. A protobuf body's samples are counted by stepping over each by its
+        // length (`ProtobufPrescan`, a few instructions per sample). A compressed body is admitted as one event:
+        // inflating it here would stall every connection, so the consumer reserves the rest once it knows the
+        // count, before anything reaches Redis (`Admission.settle`).
         var prescan: TelemetryPrescan.Result?
         var eventCount = 1
         if format == .json && Self.firstSignificantByte(request.body) != UInt8(ascii: "{") {
             let result = request.body.withUnsafeBytes { TelemetryPrescan.scan($0) }
             prescan = result
             eventCount = max(1, result.eventCount)
+        } else if format == BodyFormat(media: .protobuf, coding: .identity) {
+            eventCount = request.body.withUnsafeBytes { ProtobufPrescan.sampleCount($0) }
         }
         var admitted = context.admission.admit(events: eventCount, highPriority: false)
         if !admitted && format == .json {

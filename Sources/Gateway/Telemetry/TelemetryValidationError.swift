@@ -29,6 +29,9 @@ enum FieldProblem {
     case expectedMetadataValue
     case expectedUInt32
     case empty
+    case invalidUTF8
+    case expectedPriorityNumber
+    case timestampOutOfRange
 
     var text: String {
         switch self {
@@ -45,6 +48,9 @@ enum FieldProblem {
         case .expectedMetadataValue: "expected a string, number or boolean"
         case .expectedUInt32: "expected an integer from 0 to 4294967295"
         case .empty: "empty"
+        case .invalidUTF8: "invalid UTF-8"
+        case .expectedPriorityNumber: "expected 0 to 3 (UNSPECIFIED, LOW, MEDIUM, HIGH)"
+        case .timestampOutOfRange: "outside years 0000 to 9999"
         }
     }
 }
