@@ -22,9 +22,8 @@ struct ProtobufEventWriter {
         guard let deviceIDRange, !deviceIDRange.isEmpty else { throw .field(path.member("device_id"), .empty) }
         if deviceIDRange == sample.deviceID { try checkDeviceID(deviceIDRange, name: path.member("device_id")) }
         guard sample.value.isFinite else { throw .field(path.member("value"), .expectedFiniteNumber) }
-        for (range, name) in [(sample.type, "type"), (sample.unit, "unit")] {
-            if let range, !UTF8Check.isValid(slice(range)) { throw .field(path.member("\(name)"), .invalidUTF8) }
-        }
+        if let type = sample.type, !UTF8Check.isValid(slice(type)) { throw .field(path.member("type"), .invalidUTF8) }
+        if let unit = sample.unit, !UTF8Check.isValid(slice(unit)) { throw .field(path.member("unit"), .invalidUTF8) }
         guard sample.priority < 4 else { throw .field(path.member("priority"), .expectedPriorityNumber) }
         let timestamp = sample.timestampMicros != 0 ? sample.timestampMicros : batchTimestampMicros
         guard timestamp == 0 || RFC3339.microsecondRange.contains(timestamp) else {
@@ -42,10 +41,13 @@ struct ProtobufEventWriter {
         JSONWriter.appendString(utf8: slice(deviceIDRange), to: &data)
         data.append(contentsOf: #","value":"#.utf8)
         data.append(contentsOf: sample.value.description.utf8)
-        for (range, key) in [(sample.type, #","type":"#), (sample.unit, #","unit":"#)] {
-            guard let range, !range.isEmpty else { continue }
-            data.append(contentsOf: key.utf8)
-            JSONWriter.appendString(utf8: slice(range), to: &data)
+        if let type = sample.type, !type.isEmpty {
+            data.append(contentsOf: #","type":"#.utf8)
+            JSONWriter.appendString(utf8: slice(type), to: &data)
+        }
+        if let unit = sample.unit, !unit.isEmpty {
+            data.append(contentsOf: #","unit":"#.utf8)
+            JSONWriter.appendString(utf8: slice(unit), to: &data)
         }
         data.append(contentsOf: #","priority":""#.utf8)
         data.append(contentsOf: priority.rawValue.utf8)

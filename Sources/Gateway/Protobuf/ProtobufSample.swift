@@ -71,7 +71,7 @@ struct ProtobufSample {
                     continue
                 }
                 guard wireType == field.wireType else {
-                    throw ProtobufWireMismatch.refusal(path.member("\(field.name)"), wireType, expected: field.wireType)
+                    throw ProtobufRefusal.refusal(path.member("\(field.name)"), wireType, expected: field.wireType)
                 }
                 switch field {
                 case .timestampMicros: timestampMicros = Int64(bitPattern: try reader.readVarint())
@@ -87,7 +87,7 @@ struct ProtobufSample {
                 }
             }
         } catch let error as ProtobufWireError {
-            throw ProtobufWireMismatch.refusal(path.text, error)
+            throw ProtobufRefusal.refusal(path.text, error)
         } catch let error as TelemetryValidationError {
             throw error
         } catch {
@@ -106,7 +106,7 @@ struct ProtobufSample {
             }
             let name = number == 1 ? "key" : "value"
             guard wireType == .lengthDelimited else {
-                throw ProtobufWireMismatch.refusal(path.member("metadata.\(name)"), wireType, expected: .lengthDelimited)
+                throw ProtobufRefusal.refusal(path.member("metadata.\(name)"), wireType, expected: .lengthDelimited)
             }
             let range = try reader.readLengthDelimited()
             guard number == 2 else {
@@ -126,7 +126,7 @@ struct ProtobufSample {
                 }
                 guard memberWireType == expected else {
                     let memberName = ["string_value", "number_value", "bool_value"][Int(member) - 1]
-                    throw ProtobufWireMismatch.refusal(
+                    throw ProtobufRefusal.refusal(
                         path.member("metadata.value.\(memberName)"), memberWireType, expected: expected)
                 }
                 switch member {
@@ -138,29 +138,4 @@ struct ProtobufSample {
         }
         return entry
     }
-}
-
-/// Refusals for bytes that are not the schema's wire format.
-enum ProtobufWireMismatch {
-    /// A known field sent with another wire type: the sender uses an incompatible schema.
-    static func refusal(_ path: String, _ wireType: ProtobufWireType, expected: ProtobufWireType)
-        -> TelemetryValidationError
-    {
-        TelemetryValidationError(message:
-            "\(path): wire type \(wireType.rawValue) (\(wireType.name)), expected \(expected.rawValue) (\(expected.name))")
-    }
-
-    /// Malformed wire format inside the message at `path` (`body` for the batch itself).
-    static func refusal(_ path: String, _ error: ProtobufWireError) -> TelemetryValidationError {
-        TelemetryValidationError(message: "\(path): invalid protobuf at byte \(error.offset): \(error.text)")
-    }
-}
-
-/// Where a sample sits in the batch; its message text (`samples[3]`) is only built for a refusal.
-struct SamplePath {
-    let index: Int
-
-    var text: String { "samples[\(index)]" }
-
-    func member(_ name: String) -> String { "\(text).\(name)" }
 }

@@ -48,7 +48,7 @@ public struct ProtobufTelemetryDecoder: Sendable {
                 let expected: ProtobufWireType = field == .batchTimestampMicros ? .varint : .lengthDelimited
                 guard wireType == expected else {
                     let name = ["samples", "device_id", "batch_timestamp_us"][Int(number) - 1]
-                    throw ProtobufWireMismatch.refusal(name, wireType, expected: expected)
+                    throw ProtobufRefusal.refusal(name, wireType, expected: expected)
                 }
                 switch field {
                 case .samples:
@@ -62,7 +62,7 @@ public struct ProtobufTelemetryDecoder: Sendable {
                 }
             }
         } catch let error as ProtobufWireError {
-            throw ProtobufWireMismatch.refusal("body", error)
+            throw ProtobufRefusal.refusal("body", error)
         } catch let error as TelemetryValidationError {
             throw error
         } catch {
