@@ -1,3 +1,5 @@
+import Glibc
+
 /// Validates one decoded `TelemetrySample` under the same rules as a JSON event and writes the event the JSON path
 /// would store for it, so consumers of the stream cannot tell the formats apart.
 ///
@@ -11,6 +13,8 @@ struct ProtobufEventWriter {
     let bytes: UnsafeBufferPointer<UInt8>
     let limits: TelemetryLimits
     let receivedAt: [UInt8]
+    /// Where each event's JSON is written before it is copied out at its exact size.
+    let scratch = EventJSONScratch()
 
     private static let priorities: [TelemetryPriority] = [.medium, .low, .medium, .high]
 
@@ -34,84 +38,110 @@ struct ProtobufEventWriter {
         try checkMetadata(metadata, path: path)
 
         let priority = Self.priorities[Int(sample.priority)]
-        var data: [UInt8] = []
-        data.reserveCapacity(160 + deviceIDRange.count + (sample.unit?.count ?? 0) + (sample.type?.count ?? 0)
-            + metadata.reduce(0) { $0 + $1.key.count + 24 + ($1.value.stringRange?.count ?? 0) })
-        data.append(contentsOf: #"{"device_id":"#.utf8)
-        JSONWriter.appendString(utf8: slice(deviceIDRange), to: &data)
-        data.append(contentsOf: #","value":"#.utf8)
-        data.append(contentsOf: sample.value.description.utf8)
-        if let type = sample.type, !type.isEmpty {
-            data.append(contentsOf: #","type":"#.utf8)
-            JSONWriter.appendString(utf8: slice(type), to: &data)
+        // Every output byte is bounded: strings by their escaped worst case, numbers by the longest spelling, the
+        // rest by the fixed member names (`fixedBytes`) and a few punctuation bytes per metadata entry.
+        var stringBytes = deviceIDRange.count + (sample.type?.count ?? 0) + (sample.unit?.count ?? 0)
+        for entry in metadata {
+            stringBytes += entry.key.count
+            if case .string(let range) = entry.value { stringBytes += range.count }
         }
-        if let unit = sample.unit, !unit.isEmpty {
-            data.append(contentsOf: #","unit":"#.utf8)
-            JSONWriter.appendString(utf8: slice(unit), to: &data)
-        }
-        data.append(contentsOf: #","priority":""#.utf8)
-        data.append(contentsOf: priority.rawValue.utf8)
-        data.append(UInt8(ascii: "\""))
-        if timestamp != 0 {
-            data.append(contentsOf: #","timestamp":""#.utf8)
-            _ = RFC3339.append(epochMicroseconds: timestamp, to: &data)
-            data.append(UInt8(ascii: "\""))
-        }
-        data.append(contentsOf: #","sequence_id":"#.utf8)
-        data.append(contentsOf: String(sample.sequenceID).utf8)
-        if !metadata.isEmpty {
-            data.append(contentsOf: #","metadata":"#.utf8)
-            for (index, entry) in metadata.enumerated() {
-                data.append(UInt8(ascii: index == 0 ? "{" : ","))
-                JSONWriter.appendString(utf8: slice(entry.key), to: &data)
-                data.append(UInt8(ascii: ":"))
-                switch entry.value {
-                case .string(let range): JSONWriter.appendString(utf8: slice(range), to: &data)
-                case .number(let number): data.append(contentsOf: number.description.utf8)
-                case .bool(let flag): data.append(contentsOf: (flag ? "true" : "false").utf8)
-                case .none: preconditionFailure("checked by checkMetadata")
-                }
+        let maxBytes = Self.fixedBytes + receivedAt.count + EventJSONWriter.maxEscapedBytesPerByte * stringBytes
+            + metadata.count * (Self.metadataEntryBytes + EventJSONWriter.maxNumberBytes)
+        let data = scratch.write(maxBytes: maxBytes) { out in
+            out.append(#"{"device_id":"#)
+            out.appendString(slice(deviceIDRange))
+            out.append(#","value":"#)
+            out.appendNumber(sample.value)
+            if let type = sample.type, !type.isEmpty {
+                out.append(#","type":"#)
+                out.appendString(slice(type))
             }
-            data.append(UInt8(ascii: "}"))
+            if let unit = sample.unit, !unit.isEmpty {
+                out.append(#","unit":"#)
+                out.appendString(slice(unit))
+            }
+            out.append(#","priority":""#)
+            out.append(Self.spelling(of: priority))
+            out.append(UInt8(ascii: "\""))
+            if timestamp != 0 {
+                out.append(#","timestamp":""#)
+                out.appendTimestamp(epochMicroseconds: timestamp)
+                out.append(UInt8(ascii: "\""))
+            }
+            out.append(#","sequence_id":"#)
+            out.appendDecimal(sample.sequenceID)
+            if !metadata.isEmpty {
+                out.append(#","metadata":"#)
+                for (index, entry) in metadata.enumerated() {
+                    out.append(UInt8(ascii: index == 0 ? "{" : ","))
+                    out.appendString(slice(entry.key))
+                    out.append(UInt8(ascii: ":"))
+                    switch entry.value {
+                    case .string(let range): out.appendString(slice(range))
+                    case .number(let number): out.appendNumber(number)
+                    case .bool(let flag): out.append(flag ? "true" : "false")
+                    case .none: preconditionFailure("checked by checkMetadata")
+                    }
+                }
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(#","received_at":""#)
+            receivedAt.withUnsafeBufferPointer { out.append($0) }
+            out.append(#""}"#)
         }
-        data.append(contentsOf: #","received_at":""#.utf8)
-        data.append(contentsOf: receivedAt)
-        data.append(contentsOf: #""}"#.utf8)
         return TelemetryEvent(deviceID: Array(slice(deviceIDRange)), priority: priority, data: data)
+    }
+
+    /// Member names, quotes and the longest fixed values of an event without metadata entries: under 250 bytes,
+    /// with room to spare.
+    private static let fixedBytes = 320
+    /// Quotes, colon and comma of one metadata entry, with `false` as the longest non-string, non-number value.
+    private static let metadataEntryBytes = 10
+
+    private static func spelling(of priority: TelemetryPriority) -> StaticString {
+        switch priority {
+        case .high: "HIGH"
+        case .medium: "MEDIUM"
+        case .low: "LOW"
+        }
     }
 
     /// The JSON path's device ID rule: 1 to `maxDeviceIDBytes` bytes, no control characters; and, as every
     /// protobuf string, valid UTF-8.
-    func checkDeviceID(_ range: Range<Int>, name path: String) throws(TelemetryValidationError) {
+    func checkDeviceID(_ range: Range<Int>, name path: @autoclosure () -> String) throws(TelemetryValidationError) {
         guard range.count >= 1 && range.count <= limits.maxDeviceIDBytes else {
-            throw .field(path, .lengthOutOfRange(maxBytes: limits.maxDeviceIDBytes))
+            throw .field(path(), .lengthOutOfRange(maxBytes: limits.maxDeviceIDBytes))
         }
-        guard UTF8Check.isValid(slice(range)) else { throw .field(path, .invalidUTF8) }
+        guard UTF8Check.isValid(slice(range)) else { throw .field(path(), .invalidUTF8) }
         for index in range where bytes[index] < 0x20 || bytes[index] == 0x7F {
-            throw .field(path, .controlCharacter)
+            throw .field(path(), .controlCharacter)
         }
     }
 
     /// Keys must be UTF-8 and unique (as in a JSON object); values set, finite and UTF-8.
     private func checkMetadata(_ entries: [ProtobufSample.MetadataEntry], path: SamplePath) throws(TelemetryValidationError) {
         var seen = Set<[UInt8]>()
-        for entry in entries {
+        for (index, entry) in entries.enumerated() {
             let key = slice(entry.key)
             guard UTF8Check.isValid(key) else { throw .field(path.member("metadata"), .invalidUTF8) }
-            let place = path.member("metadata.\(ProtobufEventWriter.messageName(key))")
+            // Built only for a refusal: a valid entry costs no String.
+            func place() -> String { path.member("metadata.\(ProtobufEventWriter.messageName(key))") }
             switch entry.value {
-            case .none: throw .field(place, .expectedMetadataValue)
-            case .number(let number) where !number.isFinite: throw .field(place, .expectedFiniteNumber)
-            case .string(let range) where !UTF8Check.isValid(slice(range)): throw .field(place, .invalidUTF8)
+            case .none: throw .field(place(), .expectedMetadataValue)
+            case .number(let number) where !number.isFinite: throw .field(place(), .expectedFiniteNumber)
+            case .string(let range) where !UTF8Check.isValid(slice(range)): throw .field(place(), .invalidUTF8)
             default: break
             }
-            // Pairwise for the handful of entries devices send; a set past that keeps crafted bodies linear.
+            // Against the earlier keys for the handful of entries devices send; a set past that keeps crafted
+            // bodies linear.
             if entries.count <= 8 {
-                var count = 0
-                for other in entries where slice(other.key).elementsEqual(key) { count += 1 }
-                if count > 1 { throw .field(place, .duplicate) }
+                for other in entries[0..<index] where other.key.count == key.count
+                    && memcmp(key.baseAddress!, bytes.baseAddress! + other.key.lowerBound, key.count) == 0
+                {
+                    throw .field(place(), .duplicate)
+                }
             } else if !seen.insert(Array(key)).inserted {
-                throw .field(place, .duplicate)
+                throw .field(place(), .duplicate)
             }
         }
     }
@@ -124,12 +154,5 @@ struct ProtobufEventWriter {
     private static func messageName(_ key: UnsafeBufferPointer<UInt8>) -> String {
         guard key.count > 64 else { return String(decoding: key, as: UTF8.self) }
         return String(decoding: UnsafeBufferPointer(rebasing: key[0..<64]), as: UTF8.self) + "..."
-    }
-}
-
-extension ProtobufSample.MetadataValue {
-    fileprivate var stringRange: Range<Int>? {
-        if case .string(let range) = self { return range }
-        return nil
     }
 }

@@ -5,6 +5,14 @@ enum UTF8Check {
     static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
         let count = bytes.count
+        // ASCII eight bytes at a time: telemetry strings nearly always are.
+        if let base = bytes.baseAddress {
+            while index + 8 <= count,
+                UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
+                index += 8
+            }
+        }
         while index < count {
             let lead = bytes[index]
             if lead < 0x80 {

@@ -83,4 +83,33 @@ import TestSupport
             }
         }
     }
+
+    /// The worst case for the output bound: every string byte escaped to `\u00XX`, the longest number spellings,
+    /// many metadata entries (past the pairwise duplicate check). The stored JSON is valid and the JSON path stores
+    /// it unchanged.
+    @Test func escapesEverythingWithinTheBound() throws {
+        func field(_ number: UInt8, _ payload: [UInt8]) -> [UInt8] {
+            precondition(payload.count < 128)
+            return [number << 3 | 2, UInt8(payload.count)] + payload
+        }
+        func double(_ number: UInt8, _ value: Double) -> [UInt8] {
+            [number << 3 | 1] + withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init)
+        }
+        let controls = [UInt8](repeating: 0x01, count: 60)
+        var sample = double(2, -2.2250738585072014e-308) + field(3, controls) + field(5, [UInt8](repeating: 0x1F, count: 100))
+        for index in 0..<12 {
+            let key = [UInt8(ascii: "a") + UInt8(index)] + [UInt8](repeating: 0x7F, count: 40)
+            let value = index % 2 == 0 ? field(1, controls) : double(2, -1.7976931348623157e308)
+            sample += field(7, field(1, key) + field(2, value))
+        }
+        let body = field(1, []) + [0x0A, UInt8(sample.count & 0x7F | 0x80), UInt8(sample.count >> 7)] + sample
+            + field(2, Array("d".utf8))
+        let batch = try decode(body).get()
+        #expect(batch.events.count == 2)
+        let stored = batch.events[1].data
+        #expect(stored.count > 2_000)
+        let json = "[" + String(decoding: stored.dropLast(TelemetryFixtures.receivedAtText.utf8.count + 18), as: UTF8.self) + "}]"
+        let fromJSON = try decodeGuarded(json).get()
+        #expect(fromJSON.events[0].data == stored)
+    }
 }
