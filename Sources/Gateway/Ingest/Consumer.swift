@@ -47,6 +47,7 @@ final class Consumer {
         }
         var job = job
         guard let settled = context.admission.settle(admitted: job.admittedEvents, decoded: batch) else {
+            context.metrics.countRejected(.queueFull, events: batch.events.count - job.admittedEvents)
             reject(job, .queueFull, Responses.unavailable("queue full"))
             return
         }
