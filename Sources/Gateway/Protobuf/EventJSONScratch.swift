@@ -3,6 +3,7 @@
 /// result into an exactly sized array. One per decoded body; it grows to the largest event's bound.
 final class EventJSONScratch {
     private var storage: UnsafeMutableBufferPointer<UInt8>
+    private var dayCache = RFC3339.DayCache()
 
     init(capacity: Int = 4096) {
         storage = .allocate(capacity: capacity)
@@ -19,8 +20,9 @@ final class EventJSONScratch {
             storage.deallocate()
             storage = .allocate(capacity: max(maxBytes, 2 * storage.count))
         }
-        var writer = EventJSONWriter(base: storage.baseAddress!, capacity: maxBytes)
+        var writer = EventJSONWriter(base: storage.baseAddress!, capacity: maxBytes, dayCache: dayCache)
         body(&writer)
+        dayCache = writer.dayCache
         precondition(writer.count <= maxBytes, "event JSON bound was computed wrongly")
         return Array(UnsafeBufferPointer(start: storage.baseAddress!, count: writer.count))
     }
@@ -31,6 +33,7 @@ struct EventJSONWriter {
     private let base: UnsafeMutablePointer<UInt8>
     private let capacity: Int
     private(set) var count = 0
+    fileprivate var dayCache: RFC3339.DayCache
 
     /// The most bytes `appendString` writes per input byte (`\u001f` for a control character).
     static let maxEscapedBytesPerByte = 6
@@ -39,9 +42,10 @@ struct EventJSONWriter {
     /// `appendTimestamp`'s fixed length: `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
     static let timestampBytes = 27
 
-    fileprivate init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+    fileprivate init(base: UnsafeMutablePointer<UInt8>, capacity: Int, dayCache: RFC3339.DayCache) {
         self.base = base
         self.capacity = capacity
+        self.dayCache = dayCache
     }
 
     mutating func append(_ byte: UInt8) {
@@ -65,27 +69,37 @@ struct EventJSONWriter {
     /// `JSONWriter.appendString` does; runs that need no escape are copied in bulk.
     mutating func appendString(_ utf8: UnsafeBufferPointer<UInt8>) {
         append(UInt8(ascii: "\""))
-        // Eight bytes per step while none needs a look (nearly all telemetry text), then byte by byte.
-        var plain = 0
-        if let start = utf8.baseAddress {
-            while plain + 8 <= utf8.count,
-                Self.attentionMask(UnsafeRawPointer(start + plain).loadUnaligned(as: UInt64.self)) == 0
-            {
-                plain += 8
+        if Self.isPlain(utf8) {
+            append(utf8)
+        } else {
+            var runStart = 0
+            for index in 0..<utf8.count {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F else {
+                    continue
+                }
+                append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                appendEscape(byte)
+                runStart = index + 1
             }
+            append(UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }
-        var runStart = 0
-        for index in plain..<utf8.count {
-            let byte = utf8[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F else {
-                continue
-            }
-            append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-            appendEscape(byte)
-            runStart = index + 1
-        }
-        append(UnsafeBufferPointer(rebasing: utf8[runStart...]))
         append(UInt8(ascii: "\""))
+    }
+
+    /// Whether no byte needs a look: eight bytes per step, the last few padded with a plain byte, so the short
+    /// strings of telemetry (device IDs, units, metadata) take one or two steps and one bulk copy.
+    private static func isPlain(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let start = utf8.baseAddress else { return true }
+        var offset = 0
+        while offset + 8 <= utf8.count {
+            if attentionMask(UnsafeRawPointer(start + offset).loadUnaligned(as: UInt64.self)) != 0 { return false }
+            offset += 8
+        }
+        guard offset < utf8.count else { return true }
+        var tail: UInt64 = 0x6161_6161_6161_6161  // "aaaaaaaa"
+        withUnsafeMutableBytes(of: &tail) { $0.baseAddress!.copyMemory(from: start + offset, byteCount: utf8.count - offset) }
+        return attentionMask(tail) == 0
     }
 
     /// Non-zero when one of eight bytes (loaded little-endian) may need escaping: a quote, a backslash, a control
@@ -138,7 +152,7 @@ struct EventJSONWriter {
     /// `2026-11-30T06:37:24.123456Z` for a Unix time in microseconds within `RFC3339.microsecondRange`.
     mutating func appendTimestamp(epochMicroseconds: Int64) {
         assert(count + Self.timestampBytes <= capacity)
-        RFC3339.write(epochMicroseconds: epochMicroseconds, to: base + count)
+        RFC3339.write(epochMicroseconds: epochMicroseconds, to: base + count, cache: &dayCache)
         count += Self.timestampBytes
     }
 }

@@ -34,6 +34,11 @@ struct ProtobufReader {
 
     /// A base-128 varint of at most 10 bytes whose value fits in 64 bits.
     mutating func readVarint() throws(ProtobufWireError) -> UInt64 {
+        // Tags and most values of this schema fit in one byte.
+        if offset < end, bytes[offset] < 0x80 {
+            offset += 1
+            return UInt64(bytes[offset - 1])
+        }
         let start = offset
         var value: UInt64 = 0
         var shift: UInt64 = 0

@@ -3,15 +3,28 @@ extension RFC3339 {
     static let microsecondRange: ClosedRange<Int64> = -62_167_219_200_000_000...253_402_300_799_999_999
     private static let microsecondsPerDay: Int64 = 86_400_000_000
 
+    /// The calendar date of the last day converted: the samples of one batch nearly always share their day, so
+    /// `civilDate` runs about once per batch instead of once per sample.
+    struct DayCache {
+        fileprivate var day = Int64.min
+        fileprivate var date = (year: 0, month: 0, day: 0)
+
+        init() {}
+    }
+
     /// Writes the 27 bytes of `2026-11-30T06:37:24.123456Z` (UTC, microseconds: what a protobuf `timestamp_us`
     /// holds) for a Unix time in microseconds within `microsecondRange`.
-    static func write(epochMicroseconds: Int64, to output: UnsafeMutablePointer<UInt8>) {
+    static func write(epochMicroseconds: Int64, to output: UnsafeMutablePointer<UInt8>, cache: inout DayCache) {
         precondition(microsecondRange.contains(epochMicroseconds), "timestamp outside years 0000-9999")
         let days = epochMicroseconds >= 0
             ? epochMicroseconds / microsecondsPerDay
             : (epochMicroseconds - microsecondsPerDay + 1) / microsecondsPerDay
         let microsecondOfDay = Int(epochMicroseconds - days * microsecondsPerDay)
-        let (year, month, day) = civilDate(daysSinceEpoch: Int(days))
+        if cache.day != days {
+            cache.date = civilDate(daysSinceEpoch: Int(days))
+            cache.day = days
+        }
+        let (year, month, day) = cache.date
         let second = microsecondOfDay / 1_000_000
         func put(_ value: Int, digits: Int, at position: Int) {
             var remaining = value

@@ -5,12 +5,17 @@ enum UTF8Check {
     static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
         let count = bytes.count
-        // ASCII eight bytes at a time: telemetry strings nearly always are.
+        // ASCII eight bytes at a time (the tail read into a zeroed word): telemetry strings nearly always are.
         if let base = bytes.baseAddress {
             while index + 8 <= count,
                 UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
             {
                 index += 8
+            }
+            if index < count && index + 8 > count {
+                var tail: UInt64 = 0
+                withUnsafeMutableBytes(of: &tail) { $0.baseAddress!.copyMemory(from: base + index, byteCount: count - index) }
+                if tail & 0x8080_8080_8080_8080 == 0 { return true }
             }
         }
         while index < count {
