@@ -103,7 +103,7 @@ final class GatewayHandler: HTTPHandler {
         // A body that is not an array is one event. The prescan (array length, all-HIGH) costs ~2,000 instructions
         // on this thread, so it runs only for arrays, or when the shared part of the queue is full and the HIGH
         // reserve could still admit the request. A protobuf body's samples are counted by stepping over each by its
-        // length (`ProtobufPrescan`, a few instructions per sample). A compressed body is admitted as one event:
+        // length (`ProtobufPrescan`, ~90 instructions per sample). A compressed body is admitted as one event:
         // inflating it here would stall every connection, so the consumer reserves the rest once it knows the
         // count, before anything reaches Redis (`Admission.settle`).
         var prescan: TelemetryPrescan.Result?
