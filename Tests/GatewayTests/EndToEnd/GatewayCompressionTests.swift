@@ -100,4 +100,29 @@ import TestSupport
         #expect(withBody.header("accept-encoding") == "gzip, deflate")
         #expect(try fixture.storedCount() == 0)
     }
+
+    /// A gzip body may also arrive chunked; the coding applies to the reassembled body. Two Content-Encoding lines
+    /// are a stacked coding, refused like a list.
+    @Test func chunkedGzipAndRepeatedCodingLines() throws {
+        let fixture = try GatewayFixture()
+        let gzip = Deflater.gzip(Self.batch)
+        let half = gzip.count / 2
+        let client = try fixture.client()
+        var request = Array(("POST /telemetry HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            + "Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n").utf8)
+        for chunk in [Array(gzip[0..<half]), Array(gzip[half...])] {
+            request += Array("\(String(chunk.count, radix: 16))\r\n".utf8) + chunk + Array("\r\n".utf8)
+        }
+        try client.send(request + Array("0\r\n\r\n".utf8))
+        let response = try client.readResponse()
+        #expect(response.status == 200, "\(response.bodyText)")
+        #expect(response.json["accepted"] as? Int == 50)
+
+        let twice = try fixture.client().post(
+            "/telemetry", contentType: "application/json", encoding: "gzip", headers: ["Content-Encoding: gzip"],
+            body: Deflater.compress(gzip, .gzip))
+        #expect(twice.status == 415)
+        #expect(twice.header("accept-encoding") == "gzip, deflate")
+        #expect(try fixture.storedCount() == 50)
+    }
 }
