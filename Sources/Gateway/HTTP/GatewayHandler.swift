@@ -119,6 +119,9 @@ final class GatewayHandler: HTTPHandler {
         if !admitted && format == .json {
             let result = prescan ?? request.body.withUnsafeBytes { TelemetryPrescan.scan($0) }
             admitted = result.allHigh && context.admission.admit(events: eventCount, highPriority: true)
+        } else if !admitted && format == BodyFormat(media: .protobuf, coding: .identity) {
+            admitted = request.body.withUnsafeBytes { ProtobufPrescan.allHigh($0) }
+                && context.admission.admit(events: eventCount, highPriority: true)
         }
         guard admitted else {
             metrics.countRejected(.queueFull, events: eventCount)
