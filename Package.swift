@@ -12,9 +12,11 @@ let package = Package(
     targets: [
         // What Glibc's module map does not export: epoll, eventfd, timerfd, accept4.
         .target(name: "CReactorShim"),
+        // The system zlib, for gzip and deflate request bodies (Content-Encoding).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Reactor", dependencies: ["CReactorShim"]),
         .target(name: "RespClient", dependencies: ["Reactor"]),
-        .target(name: "Gateway", dependencies: ["Reactor", "RespClient"]),
+        .target(name: "Gateway", dependencies: ["Reactor", "RespClient", "CZlib"]),
         .executableTarget(name: "telemetry-gateway", dependencies: ["Gateway"]),
         // Benchmark (not a test): pipelined XADD throughput of one RedisConnection; run by scripts/resp-bench.
         .executableTarget(name: "resp-bench", dependencies: ["RespClient", "Reactor"]),
@@ -22,7 +24,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["RespClient"], path: "Tests/TestSupport"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "TestSupport"]),
         .testTarget(name: "RespClientTests", dependencies: ["RespClient", "Reactor", "TestSupport"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient", "TestSupport", "telemetry-gateway"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient", "TestSupport", "telemetry-gateway", "CZlib"]),
     ]
 )
 

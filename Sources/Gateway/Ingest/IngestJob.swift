@@ -5,11 +5,13 @@ struct IngestJob: Sendable {
     let body: [UInt8]
     let responder: GatewayResponder
     /// Events reserved in `Admission` for this request (from the reactor's prescan); released when answered.
-    let admittedEvents: Int
+    var admittedEvents: Int
     /// Wall-clock receipt time, stored with each event as `received_at`.
     let receivedAtMilliseconds: Int64
     /// When the reactor admitted it; the consumer measures its wait from here.
     let admittedAt: MonotonicInstant
+    /// Media type and content coding, read from the head (see `BodyFormat`).
+    var format = BodyFormat.json
 }
 
 /// Decides where each admitted request is processed: inline on the loop thread, or on a consumer thread.
@@ -53,7 +55,9 @@ final class IngestDispatcher: FlushHandler {
     }
 
     func enqueue(_ job: IngestJob) {
-        if job.body.count <= Self.inlineMaxBodyBytes && takeInlineBudget(job.body.count) {
+        // Compressed bodies always go to a consumer: a few KiB can inflate to megabytes.
+        if job.format.coding == .identity && job.body.count <= Self.inlineMaxBodyBytes
+            && takeInlineBudget(job.body.count) {
             metrics.jobsInline.add()
             inline.process(job)
             return

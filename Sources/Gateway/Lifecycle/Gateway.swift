@@ -49,7 +49,7 @@ public final class Gateway: @unchecked Sendable {
             loop: loop, redis: redis,
             admission: Admission(capacity: config.queueSize, highPriorityShare: config.highPriorityReserve),
             metrics: metrics, stalls: stalls, stream: config.stream, streamMaxLength: config.streamMaxLength,
-            limits: TelemetryLimits(maxBatch: config.maxBatch))
+            limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody))
         dispatcher = IngestDispatcher(loop: loop, queue: queue, context: context)
         let limits = HTTPParserLimits(maxBodyBytes: config.maxBody)
         let serverConfiguration = HTTPServerConfiguration(
