@@ -13,9 +13,11 @@ let package = Package(
     targets: [
         // What Glibc's module map does not export: epoll, eventfd, timerfd, accept4.
         .target(name: "CReactorShim"),
+        // The system zlib, for gzip and deflate request bodies (Content-Encoding).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Reactor", dependencies: ["CReactorShim"]),
         .target(name: "RespClient", dependencies: ["Reactor"]),
-        .target(name: "Gateway", dependencies: ["Reactor", "RespClient"]),
+        .target(name: "Gateway", dependencies: ["Reactor", "RespClient", "CZlib"]),
         .executableTarget(name: "telemetry-gateway", dependencies: ["Gateway"]),
         // Moves stored events from the Redis stream into InfluxDB (issue 9). Uses the gateway's logger and metrics.
         .target(name: "Processor", dependencies: ["Reactor", "RespClient", "Gateway"]),
@@ -26,9 +28,16 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["RespClient"], path: "Tests/TestSupport"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "TestSupport"]),
         .testTarget(name: "RespClientTests", dependencies: ["RespClient", "Reactor", "TestSupport"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient", "TestSupport", "telemetry-gateway"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient", "TestSupport", "telemetry-gateway", "CZlib"]),
         .testTarget(
             name: "ProcessorTests",
             dependencies: ["Processor", "Reactor", "RespClient", "TestSupport", "telemetry-processor", "telemetry-gateway"]),
     ]
 )
+
+// The operator console's page, styles and scripts (Sources/Gateway/Console/Assets), compiled into the Gateway module
+// as byte arrays: PackageResources.index_html, .app_js, ... Set here rather than in the target's declaration above,
+// so that the list of files stays in one place.
+package.targets.first { $0.name == "Gateway" }!.resources = [
+    "index.html", "app.css", "app.js", "chart.js", "controls.js", "format.js", "table.js", "icon.svg",
+].map { .embedInCode("Console/Assets/\($0)") }

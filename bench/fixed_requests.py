@@ -21,7 +21,9 @@ def main():
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--conns", type=int, default=8)
     parser.add_argument("--method", default="POST")
-    parser.add_argument("--body-file", help="request body (POST); sent as application/json")
+    parser.add_argument("--body-file", help="request body (POST), sent as --content-type")
+    parser.add_argument("--content-type", default="application/json")
+    parser.add_argument("--content-encoding", help="e.g. gzip, for a body file already compressed")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     args = parser.parse_args()
 
@@ -29,7 +31,9 @@ def main():
     if url.hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("only loopback targets are allowed")
     body = open(args.body_file, "rb").read() if args.body_file else None
-    headers = {"Content-Type": "application/json"} if body is not None else {}
+    headers = {"Content-Type": args.content_type} if body is not None else {}
+    if body is not None and args.content_encoding:
+        headers["Content-Encoding"] = args.content_encoding
 
     lock = threading.Lock()
     state = {"issued": 0, "ok": 0, "failed": 0}

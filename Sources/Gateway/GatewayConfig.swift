@@ -18,6 +18,9 @@ public struct GatewayConfig: Sendable {
     public var highPriorityReserve = 0.1
     public var maxBatch = 1_000
     public var maxBody = 1 << 20
+    /// Bytes a gzip or deflate body may inflate to. 4 MiB is four default `--max-body`s of JSON, more than the
+    /// 1,000-event `--max-batch` ever needs, and small enough that a decompression bomb costs a consumer at most that.
+    public var maxDecodedBody = 4 << 20
     public var maxConnections = 0
     public var headerTimeout: Duration = .seconds(10)
     public var bodyTimeout: Duration = .seconds(30)
@@ -90,6 +93,10 @@ extension GatewayConfig {
         },
         Option(name: "max-body", value: "BYTES", help: "request body limit [1048576]") { config, text throws(ConfigError) in
             config.maxBody = try integer(text, flag: "max-body", in: 1...(1 << 30))
+        },
+        Option(name: "max-decoded-body", value: "BYTES", help: "inflated size limit of gzip/deflate bodies [4194304]") {
+            config, text throws(ConfigError) in
+            config.maxDecodedBody = try integer(text, flag: "max-decoded-body", in: 1...(1 << 30))
         },
         Option(name: "max-connections", value: "N", help: "open connections before new ones get 503 [0 = no limit]") {
             config, text throws(ConfigError) in

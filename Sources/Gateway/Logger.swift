@@ -36,6 +36,10 @@ public final class Logger: Sendable {
     public func error(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.error, message, fields) }
 
     public func log(_ level: LogLevel, _ message: String, _ fields: KeyValuePairs<String, String>) {
+        log(level, message, fields: fields)
+    }
+
+    public func log(_ level: LogLevel, _ message: String, fields: some Sequence<(key: String, value: String)>) {
         guard level >= self.level else { return }
         var line: [UInt8] = []
         line.reserveCapacity(128)

@@ -31,7 +31,8 @@ public struct Registration: Hashable, Sendable {
 /// A single-threaded epoll reactor: every socket it owns is touched only by the thread inside `run()`.
 ///
 /// ### One tick
-/// 1. Sleep in `epoll_wait` until I/O, the next timer, or a wake-up (no sleep at all when tasks are queued).
+/// 1. Sleep in `epoll_wait` until I/O, the next timer, or a wake-up (no sleep at all when tasks are queued). The
+///    loop never spins: with nothing ready it sleeps, so an idle or lightly loaded gateway costs almost no CPU.
 /// 2. Deliver I/O events to their handlers (read requests, accept connections, read Redis replies).
 /// 3. Fire expired timers (timeouts, reconnect back-off).
 /// 4. Run tasks handed over by other threads through `execute`.
@@ -88,7 +89,6 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var runningTasks: [@Sendable () -> Void] = []
     @exclusivity(unchecked) private var events: UnsafeMutableBufferPointer<epoll_event>
     @exclusivity(unchecked) private var statistics = Statistics()
-    @exclusivity(unchecked) private var pollUntil: MonotonicInstant?
 
     /// Output is flushed after this many I/O events within a tick, not only at its end. With a thousand ready
     /// connections, holding every response until the last one was read leaves clients idle for the whole tick; on
@@ -98,6 +98,12 @@ public final class EventLoop: @unchecked Sendable {
 
     /// The time at the start of the current tick; handlers use it instead of reading the clock per event.
     @exclusivity(unchecked) public private(set) var now: MonotonicInstant
+
+    /// Counts ticks; a component with a per-tick budget compares it to know when a new tick began.
+    @exclusivity(unchecked) public private(set) var tickNumber: UInt64 = 0
+
+    /// Told how long each tick took and what it did (see `TickReport`). Set before the loop runs.
+    public var tickObserver: (any TickObserver)?
 
     public init(clock: any MonotonicClock = SystemClock()) throws(SystemError) {
         self.clock = clock
@@ -246,19 +252,6 @@ public final class EventLoop: @unchecked Sendable {
 
     public var pendingTimerCount: Int { timers.count }
 
-    // MARK: Short polling (loop thread)
-
-    /// Keeps the loop polling (`epoll_wait` with a zero timeout) instead of sleeping until `duration` from now.
-    ///
-    /// Components call this when they have just handed work to another thread or process whose answer is due
-    /// within microseconds (a job to a consumer thread, commands to Redis). If the answer arrives while the loop
-    /// polls, it is picked up without the sleep and wake-up (eventfd write, futex, scheduler) that would otherwise
-    /// sit between them. Costs CPU only while nothing else is ready, and only for `duration` after each hand-off.
-    public func keepPolling(for duration: Duration) {
-        let until = clock.now() + duration
-        if pollUntil.map({ until > $0 }) ?? true { pollUntil = until }
-    }
-
     // MARK: Flushing (loop thread)
 
     /// Queues `handler.flush()` for the end of this tick. Handlers keep their own "already queued" flag, so each
@@ -285,36 +278,41 @@ public final class EventLoop: @unchecked Sendable {
             fatalError("epoll_wait failed: \(error)")
         }
         now = clock.now()
+        let started = now
         inbox.withLock { $0.wakeupPending = true }
         statistics.ticks += 1
+        tickNumber &+= 1
 
+        var flushes = 0
         for index in 0..<count {
             deliver(events[index])
             if index % Self.eventsPerFlush == Self.eventsPerFlush - 1 {
-                flushAll()
+                flushes += flushAll()
             }
         }
         if count == events.count && events.count < 8192 {
             growEvents()
         }
-        fireTimers()
-        runTasks()
-        flushAll()
+        let timersFired = fireTimers()
+        let ioDone = now
+        let tasksRun = runTasks()
+        flushes += flushAll()
+        if let tickObserver {
+            tickObserver.tickCompleted(TickReport(
+                started: started, ioDone: ioDone, finished: clock.now(), ioEvents: count,
+                timersFired: timersFired, tasksRun: tasksRun, flushes: flushes))
+        }
     }
 
     private func sleepTimeout(cap: Duration?) -> Int32 {
-        // While polling, the pending flag stays set: producers skip the eventfd write, and the next poll picks their
-        // tasks up anyway.
-        let polling = pollUntil.map { clock.now() < $0 } ?? false
         let mustNotSleep = inbox.withLock { inbox -> Bool in
-            if inbox.tasks.isEmpty && !polling {
+            if inbox.tasks.isEmpty {
                 inbox.wakeupPending = false
                 return false
             }
             return true
         }
         if mustNotSleep { return 0 }
-        pollUntil = nil
         var milliseconds: Int64 = -1
         if let deadline = timers.nextDeadline() {
             let waitNanos = deadline.nanoseconds(since: clock.now())
@@ -350,33 +348,42 @@ public final class EventLoop: @unchecked Sendable {
         events = bigger
     }
 
-    private func fireTimers() {
+    /// Fires every timer whose deadline passed; returns how many fired.
+    private func fireTimers() -> Int {
         let current = clock.now()
         now = current
+        var fired = 0
         while let action = timers.popExpired(now: current) {
-            statistics.timersFired += 1
+            fired += 1
             switch action {
             case .closure(let body): body()
             case .handler(let handler): handler.timerFired()
             }
         }
+        statistics.timersFired += fired
+        return fired
     }
 
-    private func runTasks() {
+    /// Runs the tasks other threads queued; returns how many ran.
+    private func runTasks() -> Int {
         inbox.withLock { swap(&$0.tasks, &runningTasks) }
-        guard !runningTasks.isEmpty else { return }
-        statistics.tasksRun += runningTasks.count
+        let count = runningTasks.count
+        guard count > 0 else { return 0 }
+        statistics.tasksRun += count
         for task in runningTasks { task() }
         runningTasks.removeAll(keepingCapacity: true)
+        return count
     }
 
-    private func flushAll() {
+    /// Runs the flushes requested since the last call; returns how many ran.
+    private func flushAll() -> Int {
         var index = 0
         while index < flushQueue.count {
             flushQueue[index].flush()
             index += 1
         }
         flushQueue.removeAll(keepingCapacity: true)
+        return index
     }
 }
 

@@ -31,6 +31,8 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
     private struct Pending {
         var target: ReplyTarget
         var deadline: MonotonicInstant
+        /// The tick in which the command was written (for `onRoundTrip`).
+        var sentAt: MonotonicInstant
     }
 
     /// State shared with submitting threads.
@@ -38,6 +40,8 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         var outbox: [UInt8] = []
         var outboxTargets: [ReplyTarget] = []
         var wakeupPending = false
+        /// When a submission from another thread flipped `wakeupPending` (for `onSubmissionWaited`).
+        var signalledAt: MonotonicInstant?
         var accepting = false
         var status = RedisStatus()
     }
@@ -71,10 +75,14 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
     @exclusivity(unchecked) private var speaksRESP3 = false
     private let readBuffer: UnsafeMutableRawBufferPointer
 
-    static let pollAfterWrite: Duration = .microseconds(150)
-
     /// Called on the loop thread with the number of commands in each pipelined write (a metrics hook).
     public var onBatchWritten: ((Int) -> Void)?
+    /// Called on the loop thread with the round trip of the oldest command answered by each read, in nanoseconds,
+    /// and the time (a metrics hook).
+    public var onRoundTrip: ((UInt64, MonotonicInstant) -> Void)?
+    /// Called on the loop thread with how long commands submitted from another thread waited for the loop to take
+    /// them, in nanoseconds (the oldest of each batch), and the time (a metrics hook).
+    public var onSubmissionWaited: ((UInt64, MonotonicInstant) -> Void)?
     /// Called on the loop thread whenever the link goes up or down (a logging hook).
     public var onStatusChange: ((RedisStatus) -> Void)?
 
@@ -130,6 +138,8 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
             throw .overloaded
         }
         enum Outcome { case queued(signal: Bool), down(String) }
+        let inLoop = loop.inLoop
+        let submittedAt = onSubmissionWaited != nil && !inLoop ? SystemClock().now() : nil
         let outcome = shared.withLock { shared -> Outcome in
             guard shared.accepting else {
                 return .down(shared.status.lastError ?? shared.status.state.rawValue)
@@ -140,6 +150,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
             }
             if shared.wakeupPending { return .queued(signal: false) }
             shared.wakeupPending = true
+            shared.signalledAt = submittedAt
             return .queued(signal: true)
         }
         switch outcome {
@@ -148,7 +159,8 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
             throw .notConnected(reason)
         case .queued(let signal):
             if signal {
-                loop.execute { [self] in requestFlush() }
+                // On the loop thread (a request processed inline) the flush is simply queued for this tick.
+                if inLoop { requestFlush() } else { loop.execute { [self] in requestFlush() } }
             }
         }
     }
@@ -211,7 +223,9 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
 
     private func sendHandshake(_ arguments: [RESPArgument], step: HandshakeStep) {
         RESPEncoder.appendCommand(arguments, to: &out)
-        fifo.append(Pending(target: .handshake(step), deadline: connectDeadline ?? loop.now + configuration.connectTimeout))
+        fifo.append(Pending(
+            target: .handshake(step), deadline: connectDeadline ?? loop.now + configuration.connectTimeout,
+            sentAt: loop.now))
         requestFlush()
     }
 
@@ -321,6 +335,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
     }
 
     private func deliverReplies() {
+        var roundTripObserved = onRoundTrip == nil
         while fd >= 0 {
             let reply: RESPValue
             do {
@@ -351,6 +366,10 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
                 handshakeReplied(step, value)
             case .user(let handler, let tag):
                 inFlight.subtract(1, ordering: .relaxed)
+                if !roundTripObserved {
+                    roundTripObserved = true
+                    onRoundTrip?(loop.now.nanoseconds(since: pending.sentAt), loop.now)
+                }
                 if case .error(let message) = value {
                     handler.redisReplied(.failure(.server(RedisServerError(message))), tag: tag)
                 } else {
@@ -380,7 +399,8 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
     /// become the write without a copy and the producers get `out`'s capacity back. Only when Redis left bytes
     /// unread are the new commands copied behind them.
     private func takeOutbox() {
-        shared.withLock { shared in
+        let signalledAt = shared.withLock { shared -> MonotonicInstant? in
+            defer { shared.signalledAt = nil }
             if out.isEmpty {
                 swap(&shared.outbox, &out)
             } else {
@@ -389,11 +409,16 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
             }
             swap(&shared.outboxTargets, &takenTargets)
             shared.wakeupPending = false
+            return shared.signalledAt
+        }
+        if let signalledAt, let onSubmissionWaited {
+            let now = SystemClock().now()
+            onSubmissionWaited(now.nanoseconds(since: signalledAt), now)
         }
         guard !takenTargets.isEmpty else { return }
         let deadline = loop.now + configuration.commandTimeout
         for target in takenTargets {
-            fifo.append(Pending(target: target, deadline: deadline))
+            fifo.append(Pending(target: target, deadline: deadline, sentAt: loop.now))
         }
         onBatchWritten?(takenTargets.count)
         takenTargets.removeAll(keepingCapacity: true)
@@ -412,8 +437,6 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         }
         if case .processed(let written) = result {
             outOffset += written
-            // Redis replies within tens of microseconds; catch the replies without sleeping.
-            loop.keepPolling(for: Self.pollAfterWrite)
         }
         if outOffset == out.count {
             // A burst can grow the buffer to megabytes; keep it only up to what a busy tick needs.

@@ -26,6 +26,25 @@ import TestSupport
         #expect(get.bodyText == "hello world")
     }
 
+    /// 204 and 304 leave without Content-Length and without the body a handler left in them; the next response on
+    /// the connection is framed correctly after them.
+    @Test func noContentAndNotModifiedHaveNoBody() throws {
+        let handler = ScriptedHandler { request, responder in
+            let status = request.head.pathEquals("/none") ? 204 : (request.head.pathEquals("/same") ? 304 : 200)
+            responder.respond(HTTPResponse(status: status, headers: [(name: "ETag", value: "\"x\"")], body: Array("body".utf8)))
+        }
+        let server = try TestServer(handler: handler)
+        defer { server.stop() }
+        let client = try RawHTTPClient(port: server.port)
+        try client.send(RequestText.get("/same") + RequestText.get("/none") + RequestText.get("/full"))
+        let responses = try client.readResponses(3)
+        #expect(responses.map(\.status) == [304, 204, 200])
+        #expect(responses[0].header("Content-Length") == nil && responses[0].body.isEmpty)
+        #expect(responses[0].header("ETag") == "\"x\"")
+        #expect(responses[1].header("Content-Length") == nil && responses[1].body.isEmpty)
+        #expect(responses[2].bodyText == "body")
+    }
+
     /// Even ids answered inside `handle`, odd ids later from another thread: all arrive in request order.
     @Test func synchronousAndAsynchronousAnswersKeepOrder() throws {
         let handler = ScriptedHandler { request, responder in

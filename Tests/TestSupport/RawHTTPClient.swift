@@ -3,10 +3,10 @@
 /// server put on the wire and when it closed.
 public final class RawHTTPClient: BlockingSocket {
     /// Reads one complete response. `bodyless` is for answers to HEAD, whose Content-Length describes a body that
-    /// is not sent. A 1xx response has no body either, and is returned like any other.
+    /// is not sent. A 1xx, 204 or 304 response has no body either, and is returned like any other.
     public func readResponse(bodyless: Bool = false) throws(Failure) -> ReceivedResponse {
         var response = try ReceivedResponse.parseHead(read(upTo: [0x0D, 0x0A, 0x0D, 0x0A]))
-        if !bodyless && response.status >= 200 {
+        if !bodyless && response.status >= 200 && response.status != 204 && response.status != 304 {
             guard let length = response.header("Content-Length").flatMap({ Int($0) }) else {
                 throw .unexpected("response without Content-Length: \(response)")
             }

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Builds, starts and stops telemetry-gateway for load tests, benchmarks and profiles.
 #
-# Source it (after process.sh); it only defines functions. Safe under `set -euo pipefail`.
+# Source it (after apt.sh and process.sh); it only defines functions. Safe under `set -euo pipefail`.
 #
 #   gateway_binary                  path of the release binary:
 #                                   $GATEWAY_BIN, else <repo>/${GATEWAY_SCRATCH:-.build}/release/telemetry-gateway
@@ -37,6 +37,8 @@ gateway_build() {
     echo "swift is not on PATH; the gateway needs a Swift 6 toolchain to build" >&2
     return 1
   fi
+  # The system zlib (gzip/deflate request bodies) links through Sources/CZlib; its headers come from apt.
+  ensure_packages zlib1g-dev
   (cd "$root" && swift build -c release --scratch-path "$root/${GATEWAY_SCRATCH:-.build}" "$@") >&2
 }
 

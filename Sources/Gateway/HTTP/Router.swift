@@ -3,6 +3,8 @@ import Reactor
 /// The gateway's endpoints. Routing compares path bytes; no closures, no allocation.
 enum Route: CaseIterable {
     case telemetry, health, ready, status, metrics, start, stop
+    /// The operator console's page and assets (`ConsoleSite` lists the paths).
+    case console
 
     var label: RouteLabel {
         switch self {
@@ -13,10 +15,11 @@ enum Route: CaseIterable {
         case .metrics: .metrics
         case .start: .start
         case .stop: .stop
+        case .console: .console
         }
     }
 
-    private var path: StaticString {
+    private var path: StaticString? {
         switch self {
         case .telemetry: "/telemetry"
         case .health: "/health"
@@ -25,12 +28,13 @@ enum Route: CaseIterable {
         case .metrics: "/metrics"
         case .start: "/start"
         case .stop: "/stop"
+        case .console: nil
         }
     }
 
     private var isReadOnly: Bool {
         switch self {
-        case .health, .ready, .status, .metrics: true
+        case .health, .ready, .status, .metrics, .console: true
         case .telemetry, .start, .stop: false
         }
     }
@@ -41,9 +45,14 @@ enum Route: CaseIterable {
 
     var allowHeader: String { isReadOnly ? "GET, HEAD" : "POST" }
 
+    private func matches(_ head: HTTPRequestHead) -> Bool {
+        if let path { return head.pathEquals(path) }
+        return ConsoleSite.serves(head)
+    }
+
     /// The route for a request head, or the 404/405 response that answers it.
     static func resolve(_ head: HTTPRequestHead) -> Result<Route, RoutingFailure> {
-        guard let route = allCases.first(where: { head.pathEquals($0.path) }) else {
+        guard let route = allCases.first(where: { $0.matches(head) }) else {
             return .failure(RoutingFailure(label: .unmatched, response: Responses.error(404, "no such endpoint: \(head.method) \(head.path)")))
         }
         guard route.allows(head.method) else {

@@ -31,4 +31,27 @@ final class Admission: Sendable {
     }
 
     var pendingEvents: Int { pending.load(ordering: .relaxed) }
+
+    /// Turns a request's reservation from what the reactor estimated (`admitted`) into the events `decoded` has,
+    /// before anything is sent to Redis. The reactor admits a compressed body as one event, since counting would
+    /// mean inflating it on the loop thread; the rest is reserved here, under the same rules as `admit`, so the
+    /// bound still holds for every event that exists. Returns the events now reserved, or nil when the extra
+    /// events do not fit (the original reservation is then still held, and released by the 503).
+    func settle(admitted: Int, decoded batch: TelemetryBatch) -> Int? {
+        let count = max(1, batch.events.count)
+        if count < admitted {
+            release(events: admitted - count)
+            return count
+        }
+        let extra = count - admitted
+        guard extra > 0 else { return admitted }
+        let highPriority = batch.events.allSatisfy { $0.priority == .high }
+        let limit = highPriority ? capacity : capacity - reserved
+        let before = pending.add(extra, ordering: .relaxed).oldValue
+        // As in `admit`: a request alone in the gateway is always admitted, so a batch above the capacity is slow
+        // rather than impossible.
+        if before <= admitted || before + extra <= limit { return count }
+        pending.subtract(extra, ordering: .relaxed)
+        return nil
+    }
 }

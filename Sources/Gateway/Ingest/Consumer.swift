@@ -7,49 +7,58 @@ import RespClient
 /// Redis outbox hand-off.
 final class Consumer {
     private let context: IngestContext
-    private let decoder: TelemetryDecoder
+    private let bodies: IngestBodyDecoder
     /// Thread-confined, so dynamic exclusivity checks are off for it.
     @exclusivity(unchecked) private var commands: [UInt8] = []
 
     init(context: IngestContext) {
         self.context = context
-        self.decoder = TelemetryDecoder(limits: context.limits)
+        self.bodies = IngestBodyDecoder(limits: context.limits)
     }
+
+    /// Jobs taken per lock hold: enough to amortize the lock under load, few enough that the other consumers get
+    /// a share of a burst instead of one thread taking it all.
+    static let jobsPerPop = 16
 
     /// Runs until the queue is closed and drained.
     func run(_ queue: WorkQueue<IngestJob>) {
         var batch: [IngestJob] = []
-        while queue.popBatch(limit: 16, into: &batch) {
+        while queue.popBatch(limit: Self.jobsPerPop, into: &batch) {
             for job in batch {
+                let queued = context.metrics.queueDepth.add(-job.admittedEvents)
+                context.stalls.handOffWaited(admittedAt: job.admittedAt, startedAt: SystemClock().now(), queued: queued)
                 process(job)
             }
             batch.removeAll(keepingCapacity: true)
         }
     }
 
+    /// Decodes, validates, encodes and submits one request. Runs on a consumer thread, or inline on the loop
+    /// thread for small requests (see `IngestDispatcher`).
     func process(_ job: IngestJob) {
         let started = SystemClock().now()
         let metrics = context.metrics
-        metrics.queueDepth.add(-job.admittedEvents)
         defer {
             metrics.jobsProcessed.add()
             metrics.processingMicros.add(Int(SystemClock().now().nanoseconds(since: started) / 1000))
         }
 
         let receivedAt = RFC3339.format(epochMilliseconds: job.receivedAtMilliseconds)
-        let decoded = job.body.withUnsafeBytes { body in
-            Result { () throws(TelemetryValidationError) -> TelemetryBatch in
-                try decoder.decode(body, receivedAt: receivedAt)
-            }
-        }
         let batch: TelemetryBatch
-        switch decoded {
-        case .failure(let error):
-            reject(job, .invalid, Responses.error(400, error.message))
+        switch bodies.decode(job.body, format: job.format, receivedAt: receivedAt) {
+        case .failure(let refusal):
+            reject(job, refusal.reason, Responses.error(refusal.status, refusal.message))
             return
         case .success(let value):
             batch = value
         }
+        var job = job
+        guard let settled = context.admission.settle(admitted: job.admittedEvents, decoded: batch) else {
+            context.metrics.countRejected(.queueFull, events: batch.events.count - job.admittedEvents)
+            reject(job, .queueFull, Responses.unavailable("queue full"))
+            return
+        }
+        job.admittedEvents = settled
 
         commands.removeAll(keepingCapacity: true)
         encode(batch)

@@ -8,6 +8,7 @@ final class IngestContext: Sendable {
     let redis: RedisConnection
     let admission: Admission
     let metrics: GatewayMetrics
+    let stalls: StallMonitor
     let stream: String
     let streamMaxLength: Int?
     let limits: TelemetryLimits
@@ -20,12 +21,13 @@ final class IngestContext: Sendable {
         var candidate: (owner: ObjectIdentifier, event: [UInt8])?
     }
 
-    init(loop: EventLoop, redis: RedisConnection, admission: Admission, metrics: GatewayMetrics, stream: String,
-         streamMaxLength: Int?, limits: TelemetryLimits) {
+    init(loop: EventLoop, redis: RedisConnection, admission: Admission, metrics: GatewayMetrics,
+         stalls: StallMonitor, stream: String, streamMaxLength: Int?, limits: TelemetryLimits) {
         self.loop = loop
         self.redis = redis
         self.admission = admission
         self.metrics = metrics
+        self.stalls = stalls
         self.stream = stream
         self.streamMaxLength = streamMaxLength
         self.limits = limits

@@ -19,6 +19,7 @@ public final class Gateway: @unchecked Sendable {
     public let logger: Logger
     public let loop: EventLoop
     let metrics = GatewayMetrics()
+    let stalls: StallMonitor
     let redis: RedisConnection
     let context: IngestContext
     let queue = WorkQueue<IngestJob>()
@@ -41,20 +42,22 @@ public final class Gateway: @unchecked Sendable {
         self.logger = logger
         self.loop = loop
         self.startedAt = SystemClock().now()
+        self.stalls = StallMonitor(logger: logger)
         let redis = RedisConnection(loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: config.redisTimeout))
         self.redis = redis
         context = IngestContext(
             loop: loop, redis: redis,
             admission: Admission(capacity: config.queueSize, highPriorityShare: config.highPriorityReserve),
-            metrics: metrics, stream: config.stream, streamMaxLength: config.streamMaxLength,
-            limits: TelemetryLimits(maxBatch: config.maxBatch))
-        dispatcher = IngestDispatcher(loop: loop, queue: queue, metrics: metrics)
+            metrics: metrics, stalls: stalls, stream: config.stream, streamMaxLength: config.streamMaxLength,
+            limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody))
+        dispatcher = IngestDispatcher(loop: loop, queue: queue, context: context)
         let limits = HTTPParserLimits(maxBodyBytes: config.maxBody)
         let serverConfiguration = HTTPServerConfiguration(
             listener: ListenerConfiguration(host: config.host, port: config.port),
             limits: limits, headerTimeout: config.headerTimeout, bodyTimeout: config.bodyTimeout,
             idleTimeout: config.idleTimeout, maxConnections: config.maxConnections)
         server = HTTPServer(loop: loop, configuration: serverConfiguration, handler: GatewayHandler(gateway: self))
+        _ = ConsoleSite.shared  // the console's responses are built now, not on the first request
     }
 
     /// Binds the port, starts the consumers and the Redis connection. Call on the thread that will run the loop,
@@ -65,6 +68,11 @@ public final class Gateway: @unchecked Sendable {
         let metrics = self.metrics
         let logger = self.logger
         redis.onBatchWritten = { metrics.redisBatchSize.observe(Double($0)) }
+        let stalls = self.stalls
+        redis.onRoundTrip = { nanoseconds, now in stalls.redisReplied(nanoseconds: nanoseconds, at: now) }
+        redis.onSubmissionWaited = { nanoseconds, now in stalls.consumerCommandsWaited(nanoseconds: nanoseconds, at: now) }
+        loop.tickObserver = stalls
+        stalls.startLagProbe(on: loop)
         redis.onStatusChange = { status in
             if status.state == .up {
                 logger.info("redis up", ["protocol": "RESP\(status.protocolVersion)", "reconnects": String(status.reconnects)])
@@ -212,7 +220,7 @@ public final class Gateway: @unchecked Sendable {
 
     private func report() -> MetricsReport {
         MetricsReport(
-            metrics: metrics, redis: redis.status, redisInFlight: redis.commandsInFlight, server: server.stats,
+            metrics: metrics, stalls: stalls, redis: redis.status, redisInFlight: redis.commandsInFlight, server: server.stats,
             uptimeSeconds: uptimeSeconds, running: isRunning, queueCapacity: config.queueSize,
             eventsPending: context.admission.pendingEvents, workers: config.workers)
     }

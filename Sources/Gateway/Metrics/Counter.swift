@@ -19,10 +19,13 @@ public final class Gauge: Sendable {
 
     public init() {}
 
-    public func add(_ amount: Int) {
-        storage.add(amount, ordering: .relaxed)
+    /// Returns the new value.
+    @discardableResult
+    public func add(_ amount: Int) -> Int {
+        storage.add(amount, ordering: .relaxed).newValue
     }
 
+    /// For gauges read from elsewhere (the processor's group lag and pending count from Redis).
     public func set(_ value: Int) {
         storage.store(value, ordering: .relaxed)
     }
@@ -98,6 +101,15 @@ final class LatencyRecorder: Sendable {
             }
         }
         return maxMicroseconds
+    }
+
+    /// Every bucket that holds a latency, as (bucket midpoint in microseconds, count), cumulative since start. The
+    /// console takes the difference of two readings to chart percentiles over the last second.
+    var nonEmptyBuckets: [(midpointMicroseconds: Int, count: Int)] {
+        buckets.enumerated().compactMap { index, counter in
+            let count = counter.value
+            return count == 0 ? nil : (Self.midpoint(of: index), count)
+        }
     }
 
     static func index(of value: Int) -> Int {

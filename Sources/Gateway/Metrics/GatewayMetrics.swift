@@ -3,7 +3,7 @@ import Reactor
 /// The routes the gateway reports metrics for. `unmatched` is every 404; `rejected` is a request the HTTP layer
 /// refused before routing (malformed, too large, timed out).
 enum RouteLabel: Int, CaseIterable, Sendable {
-    case telemetry, health, ready, status, metrics, start, stop, unmatched, rejected
+    case telemetry, health, ready, status, metrics, start, stop, console, unmatched, rejected
 
     var name: String {
         switch self {
@@ -14,6 +14,7 @@ enum RouteLabel: Int, CaseIterable, Sendable {
         case .metrics: "metrics"
         case .start: "start"
         case .stop: "stop"
+        case .console: "console"
         case .unmatched: "unmatched"
         case .rejected: "rejected"
         }
@@ -40,7 +41,7 @@ enum RejectReason: Int, CaseIterable, Sendable {
 /// Every number the gateway exports. All members are safe to update from any thread.
 final class GatewayMetrics: Sendable {
     /// Status codes with their own series; anything else is counted under its class (e.g. "5xx").
-    static let trackedCodes = [100, 200, 400, 401, 403, 404, 405, 408, 413, 414, 415, 431, 500, 501, 503, 505]
+    static let trackedCodes = [100, 200, 304, 400, 401, 403, 404, 405, 408, 413, 414, 415, 431, 500, 501, 503, 505]
 
     private let responses: [Counter] = (0..<(RouteLabel.allCases.count * (GatewayMetrics.trackedCodes.count + 3))).map { _ in Counter() }
     let rejected: [Counter] = RejectReason.allCases.map { _ in Counter() }
@@ -51,6 +52,8 @@ final class GatewayMetrics: Sendable {
     /// Events waiting for a consumer thread.
     let queueDepth = Gauge()
     let jobsProcessed = Counter()
+    /// Requests processed on the loop thread rather than handed to a consumer (see `IngestDispatcher`).
+    let jobsInline = Counter()
     let processingMicros = Counter()
     let requestDuration = Histogram(upperBounds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
     let redisBatchSize = Histogram(upperBounds: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192])

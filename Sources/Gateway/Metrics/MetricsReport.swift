@@ -4,6 +4,7 @@ import RespClient
 /// A point-in-time reading of everything `/metrics` and `/status` show, taken on the loop thread.
 struct MetricsReport {
     let metrics: GatewayMetrics
+    let stalls: StallMonitor
     let redis: RedisStatus
     let redisInFlight: Int
     let server: HTTPServer.Statistics
@@ -12,9 +13,10 @@ struct MetricsReport {
     let queueCapacity: Int
     let eventsPending: Int
     let workers: Int
-    let residentBytes = ProcessStats.residentBytes()
-    let openFDs = ProcessStats.openDescriptors()
-    let maxFDs = ProcessStats.maxDescriptors()
+    let process = ProcessStats.recentSample()
+    var residentBytes: Int { process.residentBytes }
+    var openFDs: Int { process.openDescriptors }
+    var maxFDs: Int { process.maxDescriptors }
 
     // MARK: Prometheus text format 0.0.4
 
@@ -61,6 +63,22 @@ struct MetricsReport {
         out.sample("gateway_http_timeouts_total", labels: [("kind", "send")], server.sendTimeouts)
         out.family("gateway_consumer_jobs_total", "counter", "Requests processed by consumer threads.")
         out.sample("gateway_consumer_jobs_total", metrics.jobsProcessed.value)
+        out.family("gateway_requests_inline_total", "counter",
+                   "Requests small enough to be processed on the reactor thread instead of a consumer thread.")
+        out.sample("gateway_requests_inline_total", metrics.jobsInline.value)
+        out.histogram("gateway_event_loop_lag_seconds",
+                      "How late the reactor's 100 ms probe timer fired: the loop was busy or not scheduled.", stalls.loopLag)
+        out.histogram("gateway_event_loop_tick_seconds",
+                      "Duration of each reactor tick, from epoll_wait's return to the last flush.", stalls.tickDuration)
+        out.histogram("gateway_request_receive_seconds",
+                      "From the tick that read a request's first byte to the tick that parsed all of it.", stalls.requestReceive)
+        out.histogram("gateway_handoff_wait_seconds",
+                      "From admission on the reactor to a consumer thread starting the request.", stalls.handOffWait)
+        out.histogram("gateway_consumer_to_reactor_wait_seconds",
+                      "From a consumer's Redis submission to the reactor taking it for the next write.",
+                      stalls.consumerToReactorWait)
+        out.histogram("gateway_redis_round_trip_seconds",
+                      "From the tick that wrote a command to Redis to the tick that read its reply.", stalls.redisRoundTrip)
         out.family("gateway_consumer_threads", "gauge", "Consumer threads.")
         out.sample("gateway_consumer_threads", workers)
         out.family("gateway_uptime_seconds", "gauge", "Seconds since the gateway started.")
@@ -92,6 +110,31 @@ struct MetricsReport {
         writer.field("rss_bytes", residentBytes)
         writer.field("open_fds", openFDs)
         writer.field("connections_open", server.open)
+        writer.field("connections_accepted", server.accepted)
+        writer.field("ingestion_running", running)
+        writer.field("max_fds", maxFDs)
+        writer.key("connections_refused")
+        writer.beginObject()
+        writer.field("capacity", server.refusedOverCapacity)
+        writer.field("descriptors", server.shedForDescriptorExhaustion)
+        writer.endObject()
+        writer.key("http_timeouts")
+        writer.beginObject()
+        writer.field("header", server.headerTimeouts)
+        writer.field("body", server.bodyTimeouts)
+        writer.field("idle", server.idleTimeouts)
+        writer.field("send", server.sendTimeouts)
+        writer.endObject()
+        // [[bucket midpoint in microseconds, cumulative count], ...], non-empty buckets only (about 9% wide).
+        writer.key("latency_buckets")
+        writer.beginArray()
+        for bucket in latency.nonEmptyBuckets {
+            writer.beginArray()
+            writer.integer(bucket.midpointMicroseconds)
+            writer.integer(bucket.count)
+            writer.endArray()
+        }
+        writer.endArray()
         writer.key("redis")
         writer.beginObject()
         writer.field("state", redis.state.rawValue)

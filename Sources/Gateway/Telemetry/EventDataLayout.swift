@@ -14,7 +14,7 @@ struct EventDataLayout {
         var priority: TelemetryPriority?
     }
 
-    private var members = InlineArray<7, Member>(
+    private var members = InlineArray<8, Member>(
         repeating: Member(start: 0, end: 0, compactCount: 0, priority: nil))
     private var memberCount = 0
     private var hasPriority = false

@@ -107,7 +107,7 @@ public enum RFC3339 {
 
     /// Proleptic Gregorian year, month and day for a count of days since 1970-01-01, using Howard Hinnant's
     /// `civil_from_days`: exact over the whole range with a few integer divisions and no tables.
-    private static func civilDate(daysSinceEpoch: Int) -> (year: Int, month: Int, day: Int) {
+    static func civilDate(daysSinceEpoch: Int) -> (year: Int, month: Int, day: Int) {
         let shifted = daysSinceEpoch + 719_468  // days since 0000-03-01
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097

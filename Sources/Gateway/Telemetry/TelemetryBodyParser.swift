@@ -134,6 +134,17 @@ struct TelemetryBodyParser {
                     RFC3339.isValid(UnsafeRawBufferPointer($0))
                 }
                 guard isValid == true else { throw refusal(field, .expectedTimestamp, path) }
+            case .sequenceID:
+                guard let byte = cursor.current, JSONCursor.startsNumber(byte) else {
+                    try consumeNull(orRefuse: field, .expectedUInt32, path)
+                    isKept = false
+                    break
+                }
+                let start = cursor.offset
+                let number = try cursor.scanNumber()
+                guard number.isUInt32(spanning: start..<cursor.offset, in: bytes) else {
+                    throw refusal(field, .expectedUInt32, path)
+                }
             case .metadata:
                 guard cursor.current == UInt8(ascii: "{") else {
                     try consumeNull(orRefuse: field, .expectedObject, path)
@@ -262,5 +273,18 @@ extension TelemetryPriority {
             return nil
         }
         return candidate
+    }
+}
+
+extension JSONNumberToken {
+    /// Whether the number, written from `lexeme.lowerBound`, is a plain integer (no sign, fraction or exponent)
+    /// from 0 through `UInt32.max`.
+    fileprivate func isUInt32(spanning lexeme: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard integerDigits == lexeme, integerDigits.count <= 10 else { return false }
+        var value: UInt64 = 0
+        for index in integerDigits {
+            value = value * 10 + UInt64(bytes[index] &- UInt8(ascii: "0"))
+        }
+        return value <= UInt64(UInt32.max)
     }
 }

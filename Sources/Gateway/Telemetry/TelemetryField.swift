@@ -8,6 +8,8 @@ enum TelemetryField: UInt8 {
     case priority
     case timestamp
     case metadata
+    /// The device's own counter, so a consumer can spot gaps and replays; unsigned 32-bit as in the protobuf schema.
+    case sequenceID
 
     /// The name as clients write it, also used in error messages whatever escapes the client used.
     var name: StaticString {
@@ -19,11 +21,12 @@ enum TelemetryField: UInt8 {
         case .priority: "priority"
         case .timestamp: "timestamp"
         case .metadata: "metadata"
+        case .sequenceID: "sequence_id"
         }
     }
 
     /// The longest name, which bounds the stack buffer used to unescape a key before matching it.
-    private static let maxNameBytes = 9
+    private static let maxNameBytes = 11
 
     /// The field a key names, after unescaping; nil for an unknown key.
     init?(key: JSONStringToken, in bytes: UnsafeBufferPointer<UInt8>) {
@@ -40,6 +43,7 @@ enum TelemetryField: UInt8 {
         case 5: candidates = (.value, .value)
         case 8: candidates = (.priority, .metadata)
         case 9: candidates = (.deviceID, .timestamp)
+        case 11: candidates = (.sequenceID, .sequenceID)
         default: return nil
         }
         if name.hasSameBytes(as: candidates.0.name) { return candidates.0 }

@@ -27,6 +27,11 @@ enum FieldProblem {
     case expectedTimestamp
     case expectedObject
     case expectedMetadataValue
+    case expectedUInt32
+    case empty
+    case invalidUTF8
+    case expectedPriorityNumber
+    case timestampOutOfRange
 
     var text: String {
         switch self {
@@ -41,6 +46,11 @@ enum FieldProblem {
         case .expectedTimestamp: "expected an RFC 3339 date-time"
         case .expectedObject: "expected an object"
         case .expectedMetadataValue: "expected a string, number or boolean"
+        case .expectedUInt32: "expected an integer from 0 to 4294967295"
+        case .empty: "empty"
+        case .invalidUTF8: "invalid UTF-8"
+        case .expectedPriorityNumber: "expected 0 to 3 (UNSPECIFIED, LOW, MEDIUM, HIGH)"
+        case .timestampOutOfRange: "outside years 0000 to 9999"
         }
     }
 }

@@ -55,6 +55,8 @@ final class HTTPConnection: EventHandler, FlushHandler, TimerHandler, @unchecked
     // Input state.
     @exclusivity(unchecked) private var carry: [UInt8] = []
     @exclusivity(unchecked) private var headStartedAt: MonotonicInstant?
+    /// When the first byte of the request being parsed was read (for `HTTPRequest.firstByteAt`).
+    @exclusivity(unchecked) private var requestFirstByteAt: MonotonicInstant?
     /// The head in progress asked for `100 Continue` while earlier responses were still owed. The 100 cannot go
     /// out before them, so it is sent as soon as they have been, if the body is still awaited then.
     @exclusivity(unchecked) private var continueOwed = false
@@ -189,6 +191,8 @@ final class HTTPConnection: EventHandler, FlushHandler, TimerHandler, @unchecked
     }
 
     private func consume(_ bytes: UnsafeRawBufferPointer) {
+        // Nothing buffered and no head in progress: these bytes start the next request.
+        if carry.isEmpty && head == nil { requestFirstByteAt = loop.now }
         if carry.isEmpty {
             let consumed = parse(bytes)
             if consumed < bytes.count && !inputClosed {
@@ -341,7 +345,7 @@ final class HTTPConnection: EventHandler, FlushHandler, TimerHandler, @unchecked
         let requestBody = body
         body = []
         server.handler.handle(
-            HTTPRequest(head: request, body: requestBody, receivedAt: loop.now),
+            HTTPRequest(head: request, body: requestBody, receivedAt: loop.now, firstByteAt: requestFirstByteAt),
             responder: HTTPResponder(connection: self, sequence: sequence))
     }
 

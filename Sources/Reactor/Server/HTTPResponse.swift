@@ -26,6 +26,16 @@ public struct HTTPRequest: Sendable {
     public let body: [UInt8]
     /// The loop's clock reading at the start of the tick the request completed in; handlers measure latency from it.
     public let receivedAt: MonotonicInstant
+    /// The loop's clock reading at the start of the tick in which the request's first byte was read. Equal to
+    /// `receivedAt` when the whole request arrived in one read.
+    public let firstByteAt: MonotonicInstant
+
+    public init(head: HTTPRequestHead, body: [UInt8], receivedAt: MonotonicInstant, firstByteAt: MonotonicInstant? = nil) {
+        self.head = head
+        self.body = body
+        self.receivedAt = receivedAt
+        self.firstByteAt = firstByteAt ?? receivedAt
+    }
 
     public var method: HTTPMethod { head.method }
     public var path: String { head.path }

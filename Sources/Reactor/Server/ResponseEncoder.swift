@@ -20,8 +20,13 @@ enum ResponseEncoder {
             out.append(staticString: "\r\nContent-Type: ")
             out.append(contentsOf: contentType.utf8)
         }
-        out.append(staticString: "\r\nContent-Length: ")
-        appendDecimal(response.body.count, to: &out)
+        // 204 and 304 never have a body; a Content-Length of 0 on a 304 would misstate the selected representation's
+        // length (RFC 9110 §8.6), so neither carries one.
+        let bodyless = response.status == 204 || response.status == 304
+        if !bodyless {
+            out.append(staticString: "\r\nContent-Length: ")
+            appendDecimal(response.body.count, to: &out)
+        }
         for field in response.headers {
             out.append(staticString: "\r\n")
             out.append(contentsOf: field.name.utf8)
@@ -34,7 +39,7 @@ enum ResponseEncoder {
             out.append(staticString: "\r\nConnection: keep-alive")
         }
         out.append(staticString: "\r\n\r\n")
-        if !framing.isHead {
+        if !framing.isHead && !bodyless {
             out.append(contentsOf: response.body)
         }
     }
@@ -66,6 +71,7 @@ enum ResponseEncoder {
         case 201: "Created"
         case 202: "Accepted"
         case 204: "No Content"
+        case 304: "Not Modified"
         case 400: "Bad Request"
         case 401: "Unauthorized"
         case 403: "Forbidden"

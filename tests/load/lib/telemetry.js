@@ -84,7 +84,24 @@ export function postTelemetry(payload, extraTags) {
     : POST_PARAMS;
   eventsSent.add(count);
   const res = http.post(`${BASE_URL}/telemetry`, JSON.stringify(payload), params);
+  return book(res, count, Array.isArray(payload));
+}
 
+// POSTs a prebuilt body (an ArrayBuffer from open(path, 'b'): JSON, Protobuf, gzip'd or not) holding
+// `count` events, answered as a batch ({"ok":true,"accepted":count}), and books it like postTelemetry.
+export function postBody(body, count, contentType, contentEncoding) {
+  const headers = { 'Content-Type': contentType };
+  if (contentEncoding) headers['Content-Encoding'] = contentEncoding;
+  eventsSent.add(count);
+  const res = http.post(`${BASE_URL}/telemetry`, body, {
+    headers,
+    timeout: POST_PARAMS.timeout,
+    tags: { name: 'POST /telemetry', format: contentType + (contentEncoding ? `+${contentEncoding}` : '') },
+  });
+  return book(res, count, true);
+}
+
+function book(res, count, isBatch) {
   if (res.error_code === K6_TIMEOUT_ERROR) {
     errTimeout.add(1);
     eventsUnanswered.add(count);
@@ -109,7 +126,7 @@ export function postTelemetry(payload, extraTags) {
     'status is 200': () => res.status === 200,
     'body ok === true': () => body !== null && body.ok === true,
   };
-  if (Array.isArray(payload)) {
+  if (isBatch) {
     checks[`accepted === ${count}`] = () => body !== null && body.accepted === count;
   }
   const ok = check(res, checks);
@@ -118,4 +135,15 @@ export function postTelemetry(payload, extraTags) {
     else bodyNotOk.add(1);
   }
   return ok;
+}
+
+// Prebuilt bodies from lib/make_bodies.py (scripts/loadtest writes them to BODIES_DIR), read once in the init
+// context: the same events in every format, so scenarios differ only in the encoding.
+export function openBodies(suffix) {
+  const dir = __ENV.BODIES_DIR;
+  if (!dir) throw new Error('BODIES_DIR is not set: run through scripts/loadtest, or run tests/load/lib/make_bodies.py DIR');
+  const manifest = JSON.parse(open(`${dir}/manifest.json`));
+  const bodies = [];
+  for (let i = 0; i < manifest.batches; i++) bodies.push(open(`${dir}/batch-${i}.${suffix}`, 'b'));
+  return { bodies, batchSize: manifest.batch_size };
 }
