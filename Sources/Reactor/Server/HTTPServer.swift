@@ -20,6 +20,8 @@ public final class HTTPServer {
 
     public let loop: EventLoop
     public let configuration: HTTPServerConfiguration
+    /// The timeouts and caps every connection's state machine checks, copied out of `configuration` once.
+    let connectionLimits: HTTPConnectionStateMachine.Limits
     let handler: any HTTPHandler
     // Mutable state is loop-thread only; dynamic exclusivity checks are off for it (see `HTTPConnection`).
     @exclusivity(unchecked) var statistics = Statistics()
@@ -39,6 +41,7 @@ public final class HTTPServer {
     public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: any HTTPHandler) {
         self.loop = loop
         self.configuration = configuration
+        self.connectionLimits = HTTPConnectionStateMachine.Limits(configuration)
         self.handler = handler
         readBuffer = .allocate(byteCount: max(configuration.readBudgetPerEvent, 4096), alignment: 16)
     }
