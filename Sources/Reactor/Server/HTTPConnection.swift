@@ -2,48 +2,35 @@ import Glibc
 
 /// One accepted HTTP/1.1 connection, owned by the loop thread: the I/O shell around `HTTPConnectionStateMachine`.
 ///
-/// The state machine decides (phases, deadlines, response order, back-pressure, lingering); this class reads,
-/// parses, sends, keeps the epoll interest and the timer, and calls the handler. After every event it applies what
-/// the machine answered and reads back `isReading`, `awaitingWritable` and `deadline`.
+/// The machine decides (phase, deadline, response order, back-pressure, lingering close); this class reads, parses
+/// (`HTTPConnection+Requests.swift`), calls the handler, serializes and sends, applies what the machine answered,
+/// and after each event reads back the epoll interest (`isReading`, `awaitingWritable`) and the deadline.
 ///
-/// ### Input
-/// Bytes are read into the server's shared buffer and parsed in place. Only an unparsed tail (half a request) is
-/// copied into `carry`, so an idle keep-alive connection owns no input buffer. The parser and the request being
-/// received are borrowed from the server (`HTTPServer.borrowInbound`) while bytes of a request are here.
-///
-/// ### Output and ordering
-/// Every parsed request gets the next sequence number and a slot in the machine. Responses may complete in any order
-/// from any thread; the machine hands them out for serializing into `out` only in request order. `out` is lent by the
-/// server (`borrowOutputBuffer`) and written once at the end of the tick (`flush`, one send per tick); EPOLLOUT is
-/// armed only when the kernel did not take everything.
-///
-/// ### Deadlines
-/// One loop timer is kept armed at or before the machine's deadline; moving a deadline later costs nothing (no
-/// timer-heap work): the timer re-arms itself when it fires early.
-///
-/// ### Lingering close
-/// Closing a socket that still has unread input makes the kernel send a reset instead of a FIN, and a client still
-/// writing a request we refused (a body over the limit, bytes after a framing error) would see "connection reset"
-/// in its write instead of our 4xx. After such a refusal the connection sends its response, half-closes, and reads
-/// and discards until the client closes too, for at most `HTTPConnectionStateMachine.lingerLimit`.
-///
-/// ### Exclusivity checks
-/// Every mutable property is touched only on the loop thread, and never through overlapping accesses, so dynamic
-/// exclusivity enforcement is turned off for them (`@exclusivity(unchecked)`): with the checks on, a perf profile
-/// of GET /health at 1,000 connections spent ~3% of the process in `swift_beginAccess` and its thread-local lookup.
+/// ### Hot path
+/// - Bytes are read into the server's shared buffer and parsed in place; only an unparsed tail is copied into `carry`.
+///   The parser and request state (`HTTPServer.borrowInbound`) and the output buffer (`borrowOutputBuffer`) are lent
+///   while in use, so an idle keep-alive connection owns no buffer and no parser.
+/// - `out` is written once at the end of the tick (`flush`, one send per tick); EPOLLOUT is armed only when the
+///   kernel did not take everything.
+/// - One loop timer is kept armed at or before the machine's deadline. Moving the deadline later costs nothing (no
+///   timer-heap work): the timer re-arms itself when it fires early.
+/// - Every mutable property is touched only on the loop thread, and never through overlapping accesses, so dynamic
+///   exclusivity enforcement is turned off for them (`@exclusivity(unchecked)`): with the checks on, a perf profile
+///   of GET /health at 1,000 connections spent ~3% of the process in `swift_beginAccess` and its thread-local lookup.
+///   Members are internal rather than private only so that the requests extension can reach them.
 final class HTTPConnection: EventHandler, FlushHandler, TimerHandler, @unchecked Sendable {
     let loop: EventLoop
     /// Strong: the server outlives its connections (it closes them all before it goes), and an unowned reference
     /// would cost a checked retain on every access in the hot path.
-    private let server: HTTPServer
+    let server: HTTPServer
     private let fd: Int32
-    @exclusivity(unchecked) private var machine: HTTPConnectionStateMachine
+    @exclusivity(unchecked) var machine: HTTPConnectionStateMachine
     @exclusivity(unchecked) private var registration: Registration?
     /// The parser and the request being received, borrowed from the server while bytes of a request are here and
     /// returned between requests, so an idle keep-alive connection holds neither.
-    @exclusivity(unchecked) private var inbound: HTTPServer.InboundRequest?
-    @exclusivity(unchecked) private var carry: [UInt8] = []
-    @exclusivity(unchecked) private var out: [UInt8] = []
+    @exclusivity(unchecked) var inbound: HTTPServer.InboundRequest?
+    @exclusivity(unchecked) var carry: [UInt8] = []
+    @exclusivity(unchecked) var out: [UInt8] = []
     @exclusivity(unchecked) private var outOffset = 0
     @exclusivity(unchecked) private var flushQueued = false
     @exclusivity(unchecked) private var timer: TimerID?
@@ -61,8 +48,8 @@ final class HTTPConnection: EventHandler, FlushHandler, TimerHandler, @unchecked
         updateDeadline()
     }
 
-    private var limits: HTTPConnectionStateMachine.Limits { server.connectionLimits }
-    private var unsentBytes: Int { out.count - outOffset }
+    var limits: HTTPConnectionStateMachine.Limits { server.connectionLimits }
+    var unsentBytes: Int { out.count - outOffset }
 
     // MARK: Input
 
@@ -121,146 +108,6 @@ final class HTTPConnection: EventHandler, FlushHandler, TimerHandler, @unchecked
         }
     }
 
-    private func consume(_ bytes: UnsafeRawBufferPointer) {
-        machine.bytesRead(at: loop.now, nothingBuffered: carry.isEmpty)
-        if carry.isEmpty {
-            let consumed = parse(bytes)
-            if consumed < bytes.count && machine.acceptsRequests {
-                carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
-            }
-        } else {
-            carry.append(contentsOf: bytes)
-            reparseCarry()
-        }
-        startHeadClockForBufferedBytes()
-        returnInboundIfIdle()
-    }
-
-    private func startHeadClockForBufferedBytes() {
-        if !carry.isEmpty { machine.partialRequestBuffered(at: loop.now) }
-    }
-
-    private func inboundRequest() -> HTTPServer.InboundRequest {
-        if let inbound { return inbound }
-        let borrowed = server.borrowInbound()
-        inbound = borrowed
-        return borrowed
-    }
-
-    private func returnInboundIfIdle() {
-        guard let borrowed = inbound, carry.isEmpty, borrowed.isIdle else { return }
-        inbound = nil
-        server.returnInbound(borrowed)
-    }
-
-    private var head: HTTPRequestHead? {
-        get { inbound?.head }
-        set { if newValue != nil || inbound != nil { inboundRequest().head = newValue } }
-    }
-
-    private var body: [UInt8] {
-        get { inbound?.body ?? [] }
-        _modify { yield &inboundRequest().body }
-    }
-
-    private var earlyResponse: HTTPResponse? {
-        get { inbound?.earlyResponse }
-        set { if newValue != nil || inbound != nil { inboundRequest().earlyResponse = newValue } }
-    }
-
-    /// Parses what was held back while paused (the machine has already resumed), then reads from the socket again.
-    private func resumeReading() {
-        reparseCarry()
-        startHeadClockForBufferedBytes()
-        updateInterest()
-    }
-
-    private func reparseCarry() {
-        let consumed = carry.withUnsafeBytes { parse($0) }
-        if !machine.acceptsRequests || consumed == carry.count {
-            carry = []
-        } else if consumed > 0 {
-            carry.removeSubrange(0..<consumed)
-        }
-        returnInboundIfIdle()
-    }
-
-    /// Runs the parser over `bytes` until it needs more input, a back-pressure cap is reached, or input closes.
-    /// Returns how many bytes were consumed.
-    private func parse(_ bytes: UnsafeRawBufferPointer) -> Int {
-        var offset = 0
-        while machine.acceptsRequests {
-            guard machine.mayParseNextRequest(unsentBytes: unsentBytes, limits) else { return offset }
-            switch inboundRequest().parser.parse(UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
-            case .needMore(let consumed):
-                return offset + consumed
-            case .head(let parsed, let consumed):
-                offset += consumed
-                beginRequest(parsed)
-            case .body(let range, let consumed):
-                if earlyResponse == nil {
-                    body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(offset + range.lowerBound)..<(offset + range.upperBound)]))
-                }
-                offset += consumed
-            case .end(let consumed):
-                offset += consumed
-                finishRequest()
-            case .error(let error):
-                refuse(machine.requestRejected(midRequest: true), status: error.status, reason: error.reason)
-                return bytes.count
-            }
-        }
-        return offset
-    }
-
-    private func beginRequest(_ parsed: HTTPRequestHead) {
-        if let response = server.handler.respondBeforeBody(to: parsed) {
-            switch machine.headAnsweredEarly(parsed, at: loop.now) {
-            case .holdUntilEnd:
-                earlyResponse = response
-                head = parsed
-            case .refuse(let sequence):
-                complete(sequence, with: response)
-            }
-            return
-        }
-        let action = machine.headReceived(parsed, at: loop.now)
-        head = parsed
-        if case .contentLength(let length) = parsed.framing {
-            body.reserveCapacity(length)
-        }
-        if action == .sendContinueAndReadBody {
-            borrowOutputBufferIfNeeded()
-            out.append(staticString: ResponseEncoder.continueResponse)
-            requestFlush()
-        }
-    }
-
-    private func finishRequest() {
-        guard let request = head else { return }
-        head = nil
-        let sequence = machine.requestEnded(request, isDraining: server.isDraining)
-        server.statistics.requests += 1
-        if let response = earlyResponse {
-            earlyResponse = nil
-            complete(sequence, with: response)
-            return
-        }
-        let requestBody = body
-        body = []
-        server.handler.handle(
-            HTTPRequest(head: request, body: requestBody, receivedAt: loop.now, firstByteAt: machine.requestFirstByteAt),
-            responder: HTTPResponder(connection: self, sequence: sequence))
-    }
-
-    /// A request the server refuses itself, answered in `sequence` (the machine has closed input).
-    private func refuse(_ sequence: UInt64, status: Int, reason: String) {
-        server.countRejection(status: status)
-        carry = []
-        head = nil
-        complete(sequence, with: server.handler.errorResponse(status: status, reason: reason))
-    }
-
     // MARK: Output
 
     func complete(_ sequence: UInt64, with response: HTTPResponse) {
@@ -282,11 +129,11 @@ final class HTTPConnection: EventHandler, FlushHandler, TimerHandler, @unchecked
 
     /// Output buffers are lent by the server while a connection has something to write, so an idle connection
     /// holds none and a busy one reuses capacity instead of allocating per response.
-    private func borrowOutputBufferIfNeeded() {
+    func borrowOutputBufferIfNeeded() {
         if out.capacity == 0 { out = server.borrowOutputBuffer() }
     }
 
-    private func requestFlush() {
+    func requestFlush() {
         guard !flushQueued else { return }
         flushQueued = true
         loop.requestFlush(self)
@@ -358,7 +205,7 @@ final class HTTPConnection: EventHandler, FlushHandler, TimerHandler, @unchecked
         }
     }
 
-    private func updateInterest() {
+    func updateInterest() {
         guard let registration, !machine.isClosed else { return }
         var interest: EpollEvents = []
         if machine.isReading { interest.insert(.readable) }
@@ -415,11 +262,10 @@ final class HTTPConnection: EventHandler, FlushHandler, TimerHandler, @unchecked
         case .rearm:
             updateDeadline()
         case .close(let timeout):
-            if timeout == .send { server.statistics.sendTimeouts += 1 }
-            if timeout == .idle { server.statistics.idleTimeouts += 1 }
+            server.statistics.count(timeout)
             close()
         case .reject(let timeout, let sequence):
-            if timeout == .body { server.statistics.bodyTimeouts += 1 } else { server.statistics.headerTimeouts += 1 }
+            server.statistics.count(timeout)
             refuse(sequence, status: 408, reason: "request timeout")
         }
     }

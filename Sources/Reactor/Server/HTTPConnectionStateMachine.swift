@@ -8,6 +8,11 @@
 /// Nothing here touches a socket or a clock, so `HTTPConnectionStateMachineTests` drives every transition with
 /// plain instants, as NIO's and Hummingbird's HTTP state machines are tested apart from their channel handlers.
 ///
+/// Why lingering: closing a socket that still has unread input makes the kernel send a reset instead of a FIN, and a
+/// client still writing a request we refused (a body over the limit, bytes after a framing error) would see
+/// "connection reset" in its write instead of our 4xx. After such a refusal the connection sends its response,
+/// half-closes, and reads and discards until the client closes too, for at most `lingerLimit`.
+///
 /// A value type stored inline in the connection: no allocation beyond the array of owed responses, whose capacity
 /// is kept between requests.
 struct HTTPConnectionStateMachine {
@@ -150,6 +155,7 @@ struct HTTPConnectionStateMachine {
     var isReceivingBody: Bool { if case .reading(.body) = phase { true } else { false } }
 
     /// The one deadline of the current state, nil when none applies. The shell keeps a timer at or before it.
+    @inline(__always)  // called after every event; out of line it copies the whole machine out of the connection
     func deadline(_ limits: Limits) -> MonotonicInstant? {
         switch phase {
         case .lingering(let since): return since + Self.lingerLimit

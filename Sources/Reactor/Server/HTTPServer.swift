@@ -16,6 +16,16 @@ public final class HTTPServer {
         public var sendTimeouts = 0
         public var refusedOverCapacity = 0
         public var shedForDescriptorExhaustion = 0
+
+        mutating func count(_ timeout: HTTPConnectionStateMachine.Timeout) {
+            switch timeout {
+            case .header: headerTimeouts += 1
+            case .body: bodyTimeouts += 1
+            case .idle: idleTimeouts += 1
+            case .send: sendTimeouts += 1
+            case .linger: break  // the refusal that led to it was counted
+            }
+        }
     }
 
     public let loop: EventLoop
