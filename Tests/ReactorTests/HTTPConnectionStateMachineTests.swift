@@ -260,7 +260,39 @@ import Testing
         #expect(midBodyAfterEOF == .close)
     }
 
+    /// EOF after part of a head, with a response owed: the partial request can never complete, so no header clock
+    /// runs for it any more and no 408 follows the owed response.
+    @Test func halfCloseMidHeadDropsThePartialRequest() {
+        var (machine, sequence) = machineOwingOne()
+        machine.partialRequestBuffered(at: clock.now())
+        let afterEOF = machine.peerClosed(unsentBytes: 0)
+        #expect(afterEOF == .proceed)
+        #expect(machine.deadline(limits) == nil)
+        let ready = machine.responseCompleted(sequence, Self.response(200))
+        #expect(ready)
+        #expect(Self.serialize(&machine, at: clock.now()).map(\.status) == [200])
+        let afterOutput = machine.outputDrained(at: clock.now())
+        #expect(afterOutput == .close)
+    }
+
     // MARK: Ordering and closing requests
+
+    /// `firstByteAt` is when the request's first byte was read, not when its head completed; bytes read while part
+    /// of it is buffered, or while a body arrives, do not move it.
+    @Test func firstByteOfEachRequestIsRecorded() {
+        var machine = Machine(acceptedAt: clock.now())
+        let first = clock.now()
+        machine.bytesRead(at: first, nothingBuffered: true)
+        clock.advance(by: .milliseconds(5))
+        machine.bytesRead(at: clock.now(), nothingBuffered: false)
+        _ = machine.headReceived(Self.post, at: clock.now())
+        machine.bytesRead(at: clock.now(), nothingBuffered: true)
+        #expect(machine.requestFirstByteAt == first)
+        _ = machine.requestEnded(Self.post, isDraining: false)
+        clock.advance(by: .milliseconds(5))
+        machine.bytesRead(at: clock.now(), nothingBuffered: true)
+        #expect(machine.requestFirstByteAt == clock.now())
+    }
 
     /// Responses completing out of order leave in request order; duplicates and unknown sequences are dropped.
     @Test func pipelinedResponsesLeaveInOrder() {
@@ -353,6 +385,19 @@ import Testing
         let closed2 = machine.close()
         #expect(!closed2)
         #expect(machine.isClosed)
+    }
+
+    /// A connection lingering after a refusal has nothing more to send: draining closes it at once.
+    @Test func drainClosesLingeringConnection() {
+        var machine = Machine(acceptedAt: clock.now())
+        _ = machine.requestRejected(midRequest: true)
+        let ready = machine.responseCompleted(0, Self.response(400))
+        #expect(ready)
+        _ = Self.serialize(&machine, at: clock.now())
+        let afterOutput = machine.outputDrained(at: clock.now())
+        #expect(afterOutput == .startLingering)
+        let afterDrain = machine.drainRequested(unsentBytes: 0)
+        #expect(afterDrain == .close)
     }
 
     /// A busy connection finishes: owed responses go out, the last one announcing the close.

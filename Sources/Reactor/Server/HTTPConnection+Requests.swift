@@ -65,7 +65,8 @@ extension HTTPConnection {
                 beginRequest(parsed)
             case .body(let range, let consumed):
                 if inbound?.earlyResponse == nil {
-                    inboundRequest().body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(offset + range.lowerBound)..<(offset + range.upperBound)]))
+                    let payload = (offset + range.lowerBound)..<(offset + range.upperBound)
+                    inboundRequest().body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[payload]))
                 }
                 offset += consumed
             case .end(let consumed):
@@ -116,7 +117,8 @@ extension HTTPConnection {
         let requestBody = inbound.body
         inbound.body = []
         server.handler.handle(
-            HTTPRequest(head: request, body: requestBody, receivedAt: loop.now, firstByteAt: machine.requestFirstByteAt),
+            HTTPRequest(
+                head: request, body: requestBody, receivedAt: loop.now, firstByteAt: machine.requestFirstByteAt),
             responder: HTTPResponder(connection: self, sequence: sequence))
     }
 

@@ -209,7 +209,9 @@ struct HTTPConnectionStateMachine {
             return .holdUntilEnd
         }
         phase = .finishing(thenLinger: true)
-        return .refuse(sequence: owe(.init(keepAlive: false, http10: head.version == .http1_0, isHead: head.method == .head)))
+        let framing = ResponseEncoder.Framing(
+            keepAlive: false, http10: head.version == .http1_0, isHead: head.method == .head)
+        return .refuse(sequence: owe(framing))
     }
 
     /// The request is complete. Returns the sequence number its response must be completed with.
