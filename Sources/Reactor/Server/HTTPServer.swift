@@ -16,10 +16,22 @@ public final class HTTPServer {
         public var sendTimeouts = 0
         public var refusedOverCapacity = 0
         public var shedForDescriptorExhaustion = 0
+
+        mutating func count(_ timeout: HTTPConnectionStateMachine.Timeout) {
+            switch timeout {
+            case .header: headerTimeouts += 1
+            case .body: bodyTimeouts += 1
+            case .idle: idleTimeouts += 1
+            case .send: sendTimeouts += 1
+            case .linger: break  // the refusal that led to it was counted
+            }
+        }
     }
 
     public let loop: EventLoop
     public let configuration: HTTPServerConfiguration
+    /// The timeouts and caps every connection's state machine checks, copied out of `configuration` once.
+    let connectionLimits: HTTPConnectionStateMachine.Limits
     let handler: any HTTPHandler
     // Mutable state is loop-thread only; dynamic exclusivity checks are off for it (see `HTTPConnection`).
     @exclusivity(unchecked) var statistics = Statistics()
@@ -39,6 +51,7 @@ public final class HTTPServer {
     public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: any HTTPHandler) {
         self.loop = loop
         self.configuration = configuration
+        self.connectionLimits = HTTPConnectionStateMachine.Limits(configuration)
         self.handler = handler
         readBuffer = .allocate(byteCount: max(configuration.readBudgetPerEvent, 4096), alignment: 16)
     }

@@ -3,7 +3,7 @@ import Glibc
 /// Serializes responses straight into a connection's output buffer: status line, headers and body are appended to
 /// one `[UInt8]`, so a response leaves in a single write and no intermediate `String` is built.
 enum ResponseEncoder {
-    struct Framing {
+    struct Framing: Equatable {
         var keepAlive: Bool
         var http10: Bool
         var isHead: Bool
