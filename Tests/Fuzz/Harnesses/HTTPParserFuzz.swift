@@ -91,6 +91,13 @@ func httpEvents(_ bytes: [UInt8], _ feeding: Feeding, limits: HTTPParserLimits) 
                 }
                 return events
             }
+            // Connections lend parsers out only between messages: right after an end, or with nothing pending
+            // outside a message, and never inside one.
+            let between: Bool? =
+                insideMessage ? false : (result.isEnd || (consumed == pending.count) ? true : nil)
+            if let between, parser.isBetweenMessages != between {
+                oracleFailure("isBetweenMessages is \(parser.isBetweenMessages) after \(result) (\(feeding))")
+            }
             if consumed < 0 || consumed > pending.count {
                 oracleFailure("consumed \(consumed) of \(pending.count) bytes (\(feeding))")
             }
@@ -99,6 +106,13 @@ func httpEvents(_ bytes: [UInt8], _ feeding: Feeding, limits: HTTPParserLimits) 
         }
     }
     return events
+}
+
+extension HTTPParseResult {
+    fileprivate var isEnd: Bool {
+        if case .end = self { return true }
+        return false
+    }
 }
 
 /// Whole, byte by byte and random pieces must agree, under the default limits or tight ones.
