@@ -3,7 +3,9 @@
 // - the body is valid JSON per `JSONSerialization`;
 // - the prescan counts exactly the events decoded, and says "all high" only when every event is HIGH;
 // - every stored `data` is a JSON object per `JSONSerialization`, whose `device_id`, `priority` and `received_at`
-//   are the event's own.
+//   are the event's own;
+// - the same body with whitespace added between every two tokens decodes to the very same events (stored data is
+//   compacted, so not one byte may differ).
 // Built by scripts/fuzz.
 import Foundation
 
@@ -42,6 +44,16 @@ func checkTelemetryDecoder(_ body: UnsafeRawBufferPointer) {
     if prescan.allHigh && !batch.events.allSatisfy({ $0.priority == .high }) {
         oracleFailure("prescan says all HIGH, decoded \(batch.events.map(\.priority)): \(text.debugDescription)")
     }
+    let spaced = spacedOut(Array(body))
+    guard
+        let again = try? withExactCopy(spaced[...], { bytes in
+            Result { () throws(TelemetryValidationError) in try decoder.decode(bytes, receivedAt: receivedAt) }
+        }).get(),
+        again.isArray == batch.isArray,
+        again.events.elementsEqual(batch.events, by: { $0.deviceID == $1.deviceID && $0.data == $1.data })
+    else {
+        oracleFailure("added whitespace changed the events of \(text.debugDescription)")
+    }
     for event in batch.events {
         let data = String(decoding: event.data, as: UTF8.self)
         guard let object = event.data.withUnsafeBytes(jsonObject) as? [String: Any] else {
@@ -55,6 +67,38 @@ func checkTelemetryDecoder(_ body: UnsafeRawBufferPointer) {
             oracleFailure("stored data \(data.debugDescription) disagrees with device \(deviceID.debugDescription)")
         }
     }
+}
+
+/// `json` with `" \n\t\r"` after every `{`, `[`, `:` and `,` and before every `}` and `]` outside strings: the same
+/// JSON value, with every kind of whitespace between tokens.
+func spacedOut(_ json: [UInt8]) -> [UInt8] {
+    let whitespace: [UInt8] = [0x20, 0x0A, 0x09, 0x0D]
+    var output: [UInt8] = []
+    var inString = false
+    var escaped = false
+    for byte in json {
+        if inString {
+            output.append(byte)
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                inString = false
+            }
+            continue
+        }
+        switch byte {
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+            output += whitespace + [byte]
+        case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: ":"), UInt8(ascii: ","):
+            output += [byte] + whitespace
+        default:
+            inString = byte == UInt8(ascii: "\"")
+            output.append(byte)
+        }
+    }
+    return output
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
