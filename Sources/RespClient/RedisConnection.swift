@@ -19,16 +19,16 @@ import Synchronization
 /// (`notConnected`). Nothing is re-sent silently: the caller decides. Then the link reconnects with exponential
 /// back-off and jitter, and while it is down `submit` fails at once instead of queueing.
 public final class RedisConnection: EventHandler, FlushHandler, @unchecked Sendable {
-    private enum HandshakeStep {
+    enum HandshakeStep {
         case hello, auth, select
     }
 
-    private enum ReplyTarget {
+    enum ReplyTarget {
         case user(any RedisReplyHandler, tag: Int)
         case handshake(HandshakeStep)
     }
 
-    private struct Pending {
+    struct Pending {
         var target: ReplyTarget
         var deadline: MonotonicInstant
         /// The tick in which the command was written (for `onRoundTrip`).
@@ -36,7 +36,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
     }
 
     /// State shared with submitting threads.
-    private struct Shared {
+    struct Shared {
         var outbox: [UInt8] = []
         var outboxTargets: [ReplyTarget] = []
         var wakeupPending = false
@@ -46,34 +46,34 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         var status = RedisStatus()
     }
 
-    private enum Phase {
+    enum Phase {
         case idle, resolving, connecting, handshaking, up, waitingToReconnect, shutDown
     }
 
     public let loop: EventLoop
     public let configuration: RedisConfiguration
-    private let shared = Mutex(Shared())
-    private let inFlight = Atomic<Int>(0)
+    let shared = Mutex(Shared())
+    let inFlight = Atomic<Int>(0)
 
     // Loop-thread state: touched only on the loop thread and never in overlapping accesses, so dynamic exclusivity
     // checks are off for it (callgrind counted ~2% of the request path in swift_beginAccess).
-    @exclusivity(unchecked) private var phase = Phase.idle
-    @exclusivity(unchecked) private var fd: Int32 = -1
-    @exclusivity(unchecked) private var registration: Registration?
-    @exclusivity(unchecked) private var decoder: RESPDecoder
-    @exclusivity(unchecked) private var fifo: [Pending] = []
-    @exclusivity(unchecked) private var fifoHead = 0
-    @exclusivity(unchecked) private var out: [UInt8] = []
-    @exclusivity(unchecked) private var outOffset = 0
-    @exclusivity(unchecked) private var takenTargets: [ReplyTarget] = []
-    @exclusivity(unchecked) private var flushQueued = false
-    @exclusivity(unchecked) private var timer: TimerID?
-    @exclusivity(unchecked) private var timerDeadline: MonotonicInstant?
-    @exclusivity(unchecked) private var connectDeadline: MonotonicInstant?
-    @exclusivity(unchecked) private var failedAttempts = 0
-    @exclusivity(unchecked) private var everConnected = false
-    @exclusivity(unchecked) private var speaksRESP3 = false
-    private let readBuffer: UnsafeMutableRawBufferPointer
+    @exclusivity(unchecked) var phase = Phase.idle
+    @exclusivity(unchecked) var fd: Int32 = -1
+    @exclusivity(unchecked) var registration: Registration?
+    @exclusivity(unchecked) var decoder: RESPDecoder
+    @exclusivity(unchecked) var fifo: [Pending] = []
+    @exclusivity(unchecked) var fifoHead = 0
+    @exclusivity(unchecked) var out: [UInt8] = []
+    @exclusivity(unchecked) var outOffset = 0
+    @exclusivity(unchecked) var takenTargets: [ReplyTarget] = []
+    @exclusivity(unchecked) var flushQueued = false
+    @exclusivity(unchecked) var timer: TimerID?
+    @exclusivity(unchecked) var timerDeadline: MonotonicInstant?
+    @exclusivity(unchecked) var connectDeadline: MonotonicInstant?
+    @exclusivity(unchecked) var failedAttempts = 0
+    @exclusivity(unchecked) var everConnected = false
+    @exclusivity(unchecked) var speaksRESP3 = false
+    let readBuffer: UnsafeMutableRawBufferPointer
 
     /// Called on the loop thread with the number of commands in each pipelined write (a metrics hook).
     public var onBatchWritten: ((Int) -> Void)?
@@ -167,7 +167,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
 
     // MARK: Connecting
 
-    private func connect() {
+    func connect() {
         phase = .resolving
         updateStatus { $0.state = .connecting }
         connectDeadline = loop.now + configuration.connectTimeout
@@ -192,7 +192,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         }
     }
 
-    private func open(_ address: SocketAddress) {
+    func open(_ address: SocketAddress) {
         phase = .connecting
         do {
             fd = try Posix.socket(domain: address.family, type: Int32(SOCK_STREAM.rawValue))
@@ -211,7 +211,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         }
     }
 
-    private func connected() {
+    func connected() {
         phase = .handshaking
         if let registration { try? loop.modify(registration, interest: .readable) }
         var hello: [RESPArgument] = [.staticString("HELLO"), .staticString("3")]
@@ -221,7 +221,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         sendHandshake(hello, step: .hello)
     }
 
-    private func sendHandshake(_ arguments: [RESPArgument], step: HandshakeStep) {
+    func sendHandshake(_ arguments: [RESPArgument], step: HandshakeStep) {
         RESPEncoder.appendCommand(arguments, to: &out)
         fifo.append(Pending(
             target: .handshake(step), deadline: connectDeadline ?? loop.now + configuration.connectTimeout,
@@ -229,7 +229,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         requestFlush()
     }
 
-    private func handshakeReplied(_ step: HandshakeStep, _ reply: RESPValue) {
+    func handshakeReplied(_ step: HandshakeStep, _ reply: RESPValue) {
         let url = configuration.url
         switch (step, reply) {
         case (.hello, .error(let message)):
@@ -260,7 +260,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         }
     }
 
-    private func selectOrFinish() {
+    func selectOrFinish() {
         if configuration.url.database != 0 {
             sendHandshake([.staticString("SELECT"), .integer(configuration.url.database)], step: .select)
         } else {
@@ -268,7 +268,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         }
     }
 
-    private func becameReady() {
+    func becameReady() {
         phase = .up
         connectDeadline = nil
         failedAttempts = 0
@@ -285,7 +285,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         armTimer()
     }
 
-    private func connectionFailed(_ reason: String) {
+    func connectionFailed(_ reason: String) {
         fail(with: .connectionLost(reason), statusReason: reason)
     }
 
@@ -309,7 +309,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         }
     }
 
-    private func read() {
+    func read() {
         var budget = 4
         while budget > 0 && fd >= 0 {
             budget -= 1
@@ -334,7 +334,7 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         }
     }
 
-    private func deliverReplies() {
+    func deliverReplies() {
         var roundTripObserved = onRoundTrip == nil
         while fd >= 0 {
             let reply: RESPValue
@@ -377,169 +377,5 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
                 }
             }
         }
-    }
-
-    // MARK: Writing
-
-    private func requestFlush() {
-        guard !flushQueued else { return }
-        flushQueued = true
-        loop.requestFlush(self)
-    }
-
-    public func flush() {
-        flushQueued = false
-        takeOutbox()
-        write()
-    }
-
-    /// Moves everything submitted since the last tick into the FIFO and the output buffer in one lock hold.
-    ///
-    /// Usually the previous write went out whole and `out` is empty: the two buffers swap, so the outbox's bytes
-    /// become the write without a copy and the producers get `out`'s capacity back. Only when Redis left bytes
-    /// unread are the new commands copied behind them.
-    private func takeOutbox() {
-        let signalledAt = shared.withLock { shared -> MonotonicInstant? in
-            defer { shared.signalledAt = nil }
-            if out.isEmpty {
-                swap(&shared.outbox, &out)
-            } else {
-                out.append(contentsOf: shared.outbox)
-                shared.outbox.removeAll(keepingCapacity: true)
-            }
-            swap(&shared.outboxTargets, &takenTargets)
-            shared.wakeupPending = false
-            return shared.signalledAt
-        }
-        if let signalledAt, let onSubmissionWaited {
-            let now = SystemClock().now()
-            onSubmissionWaited(now.nanoseconds(since: signalledAt), now)
-        }
-        guard !takenTargets.isEmpty else { return }
-        let deadline = loop.now + configuration.commandTimeout
-        for target in takenTargets {
-            fifo.append(Pending(target: target, deadline: deadline, sentAt: loop.now))
-        }
-        onBatchWritten?(takenTargets.count)
-        takenTargets.removeAll(keepingCapacity: true)
-        if timer == nil { armTimer() }
-    }
-
-    /// One send of everything buffered; leftovers wait for EPOLLOUT.
-    private func write() {
-        guard fd >= 0, phase == .up || phase == .handshaking, outOffset < out.count else { return }
-        let result: IOResult<Int>
-        do {
-            result = try out.withUnsafeBytes { try Posix.send(fd, UnsafeRawBufferPointer(rebasing: $0[outOffset...])) }
-        } catch {
-            fail(with: .connectionLost("\(error)"))
-            return
-        }
-        if case .processed(let written) = result {
-            outOffset += written
-        }
-        if outOffset == out.count {
-            // A burst can grow the buffer to megabytes; keep it only up to what a busy tick needs.
-            if out.capacity > 256 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }
-            outOffset = 0
-        }
-        if let registration {
-            try? loop.modify(registration, interest: outOffset < out.count ? [.readable, .writable] : .readable)
-        }
-    }
-
-    // MARK: Timeouts
-
-    /// The one deadline that matters: the connect deadline while connecting, else the oldest pending command's.
-    private var deadline: MonotonicInstant? {
-        if let connectDeadline { return connectDeadline }
-        return fifoHead < fifo.count ? fifo[fifoHead].deadline : nil
-    }
-
-    private func armTimer() {
-        guard let deadline else { return }
-        if let armed = timerDeadline, armed <= deadline { return }
-        if let timer { loop.cancelTimer(timer) }
-        timerDeadline = deadline
-        timer = loop.scheduleTimer(at: deadline) { [weak self] in self?.timerFired() }
-    }
-
-    private func timerFired() {
-        timer = nil
-        timerDeadline = nil
-        guard let deadline else { return }
-        if deadline > loop.now {
-            armTimer()
-        } else if connectDeadline != nil {
-            connectionFailed("connect to \(configuration.url.host):\(configuration.url.port) timed out")
-        } else {
-            fail(with: .timeout, statusReason: "no reply within \(configuration.commandTimeout)")
-        }
-    }
-
-    // MARK: Failure and reconnection
-
-    /// Closes the socket and answers every pending and queued command, then schedules a reconnect.
-    private func fail(with error: RedisError, statusReason: String? = nil) {
-        if let registration { loop.deregister(registration) }
-        registration = nil
-        if fd >= 0 { Posix.close(fd) }
-        fd = -1
-        if let timer { loop.cancelTimer(timer) }
-        timer = nil
-        timerDeadline = nil
-        connectDeadline = nil
-        decoder = RESPDecoder(limits: configuration.decoderLimits)
-        out = []
-        outOffset = 0
-
-        let reason = statusReason ?? error.description
-        let queued = shared.withLock { shared -> [ReplyTarget] in
-            shared.accepting = false
-            shared.wakeupPending = false
-            shared.status.state = .down
-            shared.status.lastError = reason
-            shared.outbox = []
-            let targets = shared.outboxTargets
-            shared.outboxTargets = []
-            return targets
-        }
-        let sent = fifo[fifoHead...].map(\.target)
-        fifo = []
-        fifoHead = 0
-        for target in sent {
-            if case .user(let handler, let tag) = target {
-                inFlight.subtract(1, ordering: .relaxed)
-                handler.redisReplied(.failure(error), tag: tag)
-            }
-        }
-        let unsent: RedisError = error == .shutdown ? .shutdown : .notConnected(reason)
-        for target in queued {
-            if case .user(let handler, let tag) = target {
-                inFlight.subtract(1, ordering: .relaxed)
-                handler.redisReplied(.failure(unsent), tag: tag)
-            }
-        }
-        onStatusChange?(status)
-        guard phase != .shutDown else { return }
-        phase = .waitingToReconnect
-        scheduleReconnect()
-    }
-
-    private func scheduleReconnect() {
-        let base = Double(configuration.reconnectBaseDelay.nanosecondsClamped)
-        let cap = Double(configuration.reconnectMaxDelay.nanosecondsClamped)
-        let ceiling = min(cap, base * Double(1 << min(failedAttempts, 20)))
-        failedAttempts += 1
-        // "Equal jitter": half the delay fixed, half random.
-        let delay = ceiling / 2 + Double.random(in: 0...(ceiling / 2))
-        loop.scheduleTimer(after: .nanoseconds(Int64(delay))) { [weak self] in
-            guard let self, self.phase == .waitingToReconnect else { return }
-            self.connect()
-        }
-    }
-
-    private func updateStatus(_ change: (inout RedisStatus) -> Void) {
-        shared.withLock { change(&$0.status) }
     }
 }
