@@ -12,6 +12,9 @@ final class IngestContext: Sendable {
     let stream: String
     let streamMaxLength: Int?
     let limits: TelemetryLimits
+    let target: StreamTarget
+    /// The disk spool (`--spool-dir`), nil when off: then a request Redis cannot take is answered 503.
+    let spool: Spool?
     private let samples = Mutex(Samples())
 
     /// The latest stored event for /status, and at most one candidate awaiting Redis's acknowledgement. Holding one
@@ -22,7 +25,7 @@ final class IngestContext: Sendable {
     }
 
     init(loop: EventLoop, redis: RedisConnection, admission: Admission, metrics: GatewayMetrics,
-         stalls: StallMonitor, stream: String, streamMaxLength: Int?, limits: TelemetryLimits) {
+         stalls: StallMonitor, stream: String, streamMaxLength: Int?, limits: TelemetryLimits, spool: Spool? = nil) {
         self.loop = loop
         self.redis = redis
         self.admission = admission
@@ -31,6 +34,8 @@ final class IngestContext: Sendable {
         self.stream = stream
         self.streamMaxLength = streamMaxLength
         self.limits = limits
+        self.target = StreamTarget(stream: stream, maxLength: streamMaxLength)
+        self.spool = spool
     }
 
     /// The stored JSON of a recent event Redis acknowledged (for GET /status).

@@ -14,6 +14,9 @@ final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
     private let isBatch: Bool
     /// This request's last event is the candidate for /status's latest sample (see `IngestContext.offerSample`).
     var holdsSampleCandidate = false
+    /// The events, kept while Redis has not answered when the spool is on: if Redis turns out to be down or
+    /// stalled, the request is spooled instead of refused.
+    var spoolFallback: TelemetryBatch?
     let commandCount: Int
     @exclusivity(unchecked) private var replies = 0
     @exclusivity(unchecked) private var entryID: String?
@@ -77,8 +80,12 @@ final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
     }
 
     private func finish() {
-        gateway.admission.release(events: admittedEvents)
         if holdsSampleCandidate { gateway.sampleSettled(by: self, stored: failure == nil) }
+        if failure != nil, isTransient, let batch = spoolFallback, let spool = gateway.spool {
+            spool.append(batch, responder: responder, admittedEvents: admittedEvents)
+            return
+        }
+        gateway.admission.release(events: admittedEvents)
         let metrics = gateway.metrics
         switch failure {
         case nil:
@@ -88,12 +95,23 @@ final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
             metrics.countRejected(.redisUnavailable, events: eventCount)
             respond(Responses.unavailable(reason))
         case .rejectedByRedis(let error):
-            // Memory pressure and failover are transient: retry later. Anything else is a misconfiguration (e.g.
-            // WRONGTYPE: the stream key holds another type) that retrying will not fix.
-            let transient = ["OOM", "LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN"].contains(error.code)
+            let transient = Self.transientCodes.contains(error.code)
             metrics.countRejected(transient ? .redisUnavailable : .redisError, events: eventCount)
             respond(transient ? Responses.unavailable("redis refused the write: \(error.code)")
                               : Responses.error(500, "redis refused the write: \(error)"))
+        }
+    }
+
+    /// Memory pressure and failover are transient: retry later. Anything else is a misconfiguration (e.g.
+    /// WRONGTYPE: the stream key holds another type) that retrying will not fix.
+    private static let transientCodes: Set = ["OOM", "LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN"]
+
+    /// A failure retrying can cure: Redis down, stalled or refusing for now.
+    private var isTransient: Bool {
+        switch failure {
+        case .unavailable: true
+        case .rejectedByRedis(let error): Self.transientCodes.contains(error.code)
+        case nil: false
         }
     }
 

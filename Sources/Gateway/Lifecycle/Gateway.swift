@@ -35,6 +35,12 @@ public final class Gateway: @unchecked Sendable {
         let redisUp: Bool
         let running: Bool
         let uptime: Int
+        var spooled: (bytes: Int, events: Int)?
+
+        static func == (a: HealthKey, b: HealthKey) -> Bool {
+            a.redisUp == b.redisUp && a.running == b.running && a.uptime == b.uptime
+                && a.spooled?.bytes == b.spooled?.bytes && a.spooled?.events == b.spooled?.events
+        }
     }
 
     public init(config: GatewayConfig, logger: Logger, loop: EventLoop) {
@@ -45,11 +51,16 @@ public final class Gateway: @unchecked Sendable {
         self.stalls = StallMonitor(logger: logger)
         let redis = RedisConnection(loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: config.redisTimeout))
         self.redis = redis
+        let admission = Admission(capacity: config.queueSize, highPriorityShare: config.highPriorityReserve)
+        let spool = config.spoolDirectory.map { [metrics] directory in
+            Spool(configuration: Spool.Configuration(directory: directory, maxBytes: config.spoolMaxBytes), redis: redis,
+                  admission: admission, metrics: metrics,
+                  target: StreamTarget(stream: config.stream, maxLength: config.streamMaxLength), logger: logger)
+        }
         context = IngestContext(
-            loop: loop, redis: redis,
-            admission: Admission(capacity: config.queueSize, highPriorityShare: config.highPriorityReserve),
+            loop: loop, redis: redis, admission: admission,
             metrics: metrics, stalls: stalls, stream: config.stream, streamMaxLength: config.streamMaxLength,
-            limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody))
+            limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody), spool: spool)
         dispatcher = IngestDispatcher(loop: loop, queue: queue, context: context)
         let limits = HTTPParserLimits(maxBodyBytes: config.maxBody)
         let serverConfiguration = HTTPServerConfiguration(
@@ -81,6 +92,7 @@ public final class Gateway: @unchecked Sendable {
             }
         }
         redis.start()
+        try context.spool?.start(loop: loop)
         let context = self.context
         let queue = self.queue
         for index in 0..<config.workers {
@@ -99,10 +111,11 @@ public final class Gateway: @unchecked Sendable {
         return address
     }
 
-    /// Waits for the consumer threads after the loop has stopped.
+    /// Waits for the consumer threads (and the spool's) after the loop has stopped.
     public func joinConsumers() {
         consumers.forEach { $0.join() }
         consumers = []
+        context.spool?.join()
     }
 
     // MARK: State
@@ -159,6 +172,7 @@ public final class Gateway: @unchecked Sendable {
 
     private func finishShutdown() {
         queue.close()
+        context.spool?.shutdown()
         redis.shutdown()
         logger.info("stopped", ["events_stored": String(metrics.eventsStored.value)])
         loop.stop()
@@ -169,14 +183,20 @@ public final class Gateway: @unchecked Sendable {
     /// Load balancers poll /health constantly, so the body is rebuilt only when what it says changes (Redis state,
     /// ingestion state, or the uptime's whole second). Loop thread only.
     func healthResponse() -> HTTPResponse {
-        let key = HealthKey(redisUp: redis.isUp, running: isRunning, uptime: Int(uptimeSeconds))
+        let spool = context.spool.map { (bytes: $0.metrics.bytes.value, events: $0.metrics.events.value) }
+        let key = HealthKey(redisUp: redis.isUp, running: isRunning, uptime: Int(uptimeSeconds), spooled: spool)
         if key != cachedHealth.key {
             cachedHealth = (key, Responses.json(200) { writer in
-                writer.field("status", key.redisUp ? "healthy" : "degraded")
+                // Events waiting in the spool are safe but not yet in Redis: degraded until it has drained.
+                writer.field("status", key.redisUp && (key.spooled?.events ?? 0) == 0 ? "healthy" : "degraded")
                 writer.field("redis", key.redisUp ? "up" : "down")
                 writer.field("state", key.running ? "running" : "stopped")
                 writer.field("version", Self.version)
                 writer.field("uptime_seconds", key.uptime)
+                if let spooled = key.spooled {
+                    writer.field("spool_bytes", spooled.bytes)
+                    writer.field("spool_events", spooled.events)
+                }
             })
         }
         return cachedHealth.response
@@ -184,8 +204,9 @@ public final class Gateway: @unchecked Sendable {
 
     func readyResponse() -> HTTPResponse {
         let redisUp = redis.isUp
-        let ready = redisUp && isRunning && !shutdownStarted
-        let reason = !redisUp ? "redis unavailable" : (shutdownStarted ? "shutting down" : (isRunning ? "" : "ingestion is stopped"))
+        // With a spool the gateway still acknowledges durably while Redis is away, so it stays ready.
+        let ready = (redisUp || context.spool != nil) && isRunning && !shutdownStarted
+        let reason = !redisUp && context.spool == nil ? "redis unavailable" : (shutdownStarted ? "shutting down" : (isRunning ? "" : "ingestion is stopped"))
         return Responses.json(ready ? 200 : 503, { writer in
             writer.field("ready", ready)
             writer.field("redis", redisUp ? "up" : "down")
