@@ -35,10 +35,10 @@ public final class Gateway: @unchecked Sendable {
         let redisUp: Bool
         let running: Bool
         let uptime: Int
-        var spooled: (bytes: Int, events: Int)?
+        var spooled: (holding: Bool, bytes: Int, events: Int)?
 
         static func == (a: HealthKey, b: HealthKey) -> Bool {
-            a.redisUp == b.redisUp && a.running == b.running && a.uptime == b.uptime
+            a.redisUp == b.redisUp && a.running == b.running && a.uptime == b.uptime && a.spooled?.holding == b.spooled?.holding
                 && a.spooled?.bytes == b.spooled?.bytes && a.spooled?.events == b.spooled?.events
         }
     }
@@ -183,12 +183,13 @@ public final class Gateway: @unchecked Sendable {
     /// Load balancers poll /health constantly, so the body is rebuilt only when what it says changes (Redis state,
     /// ingestion state, or the uptime's whole second). Loop thread only.
     func healthResponse() -> HTTPResponse {
-        let spool = context.spool.map { (bytes: $0.metrics.bytes.value, events: $0.metrics.events.value) }
+        let spool = context.spool.map { (holding: $0.holdsEvents, bytes: $0.metrics.bytes.value, events: $0.metrics.events.value) }
         let key = HealthKey(redisUp: redis.isUp, running: isRunning, uptime: Int(uptimeSeconds), spooled: spool)
         if key != cachedHealth.key {
             cachedHealth = (key, Responses.json(200) { writer in
-                // Events waiting in the spool are safe but not yet in Redis: degraded until it has drained.
-                writer.field("status", key.redisUp && (key.spooled?.events ?? 0) == 0 ? "healthy" : "degraded")
+                // Events in the spool (or a spool still being recovered) are safe but not yet in Redis: degraded
+                // until it has drained.
+                writer.field("status", key.redisUp && key.spooled?.holding != true ? "healthy" : "degraded")
                 writer.field("redis", key.redisUp ? "up" : "down")
                 writer.field("state", key.running ? "running" : "stopped")
                 writer.field("version", Self.version)
