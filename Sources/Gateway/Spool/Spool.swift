@@ -56,6 +56,13 @@ final class Spool: @unchecked Sendable {
     /// How often the loop asks the spool thread to retry forwarding while events are held: Redis coming back is
     /// noticed within this, and a failed batch is retried at this pace rather than in a loop.
     static let pollInterval: Duration = .milliseconds(50)
+    /// How long a group commit may wait for more requests when it is much smaller than the last one. Clients whose
+    /// requests the last fdatasync answered are sending their next ones; without the wait the group alternates
+    /// between a few requests and most of them, and each fsync covers half the clients. Measured at 64 connections
+    /// with a 4 ms fdatasync: 30 requests per fsync without it (docs/PERFORMANCE.md, "Spool"). A millisecond is a
+    /// quarter of such an fsync, and only a group that follows a large one ever waits (PostgreSQL's commit_delay,
+    /// made adaptive).
+    static let groupGatherWait: Duration = .milliseconds(1)
 
     let configuration: Configuration
     let metrics: SpoolMetrics
@@ -73,6 +80,7 @@ final class Spool: @unchecked Sendable {
     private var store: SpoolStore?
     private var forwarding = ForwardPhase.idle
     private var writeHealth = WriteHealth.healthy
+    private var lastGroupRequests = 0
 
     init(configuration: Configuration, redis: RedisConnection, admission: Admission, metrics: GatewayMetrics,
          target: StreamTarget, logger: Logger) {
@@ -166,7 +174,8 @@ final class Spool: @unchecked Sendable {
 
         var tasks: [Task] = []
         var group: [Append] = []
-        while queue.popBatch(limit: 4096, into: &tasks) {
+        while queue.popBatch(limit: Self.tasksPerPop, into: &tasks) {
+            gatherGroup(&tasks)
             for task in tasks {
                 switch task {
                 case .append(let append): group.append(append)
@@ -182,8 +191,23 @@ final class Spool: @unchecked Sendable {
         store = nil
     }
 
+    /// Tasks taken per lock hold: more than any number of connections worth grouping.
+    private static let tasksPerPop = 4096
+
+    /// Waits up to `groupGatherWait` for more appends when the group in `tasks` is less than half the last one.
+    private func gatherGroup(_ tasks: inout [Task]) {
+        let appends = tasks.reduce(0) { if case .append = $1 { $0 + 1 } else { $0 } }
+        guard appends > 0, appends < lastGroupRequests / 2 else { return }
+        let deadline = SystemClock().now() + Self.groupGatherWait
+        while appends + queue.count < lastGroupRequests && SystemClock().now() < deadline {
+            usleep(50)
+        }
+        if queue.count > 0 { _ = queue.popBatch(limit: Self.tasksPerPop, into: &tasks) }
+    }
+
     /// One group commit: every append taken from the queue, one write, one fdatasync, then the answers.
     private func commit(_ group: [Append]) {
+        lastGroupRequests = group.count
         var bytes: [UInt8] = []
         bytes.reserveCapacity(group.reduce(0) { $0 + $1.record.count })
         var events = 0
@@ -241,6 +265,7 @@ final class Spool: @unchecked Sendable {
             forwarding = .waiting
             return
         }
+        if batch.lostEvents > 0 { heldEvents.subtract(batch.lostEvents, ordering: .relaxed) }
         publishGauges()
         guard !batch.records.isEmpty else { return }
         let (bytes, commandCounts) = batch.encode(into: target)

@@ -130,13 +130,14 @@ final class SpoolStore {
                 offset = end
             }
         }
-        if batch.records.isEmpty { try skipDamage(in: segment, at: cursor.offset) }
+        if batch.records.isEmpty { batch.lostEvents = try skipDamage(in: segment, at: cursor.offset) }
         return batch
     }
 
     /// The record at `offset` is damaged: moves it (up to the next valid record, or the end of what is committed)
-    /// aside, and moves the cursor past it.
-    private func skipDamage(in segment: SpoolSegment, at offset: Int) throws(SystemError) {
+    /// aside, and moves the cursor past it. Returns the events lost with it: what the segment counted minus what the
+    /// valid records after it hold.
+    private func skipDamage(in segment: SpoolSegment, at offset: Int) throws(SystemError) -> Int {
         let fd = try readDescriptor(segment.sequence)
         let rest = try SpoolFiles.read(fd, count: segment.size - offset, at: offset, path: path(segment.sequence))
         let next = rest.withUnsafeBytes { SegmentScan.resynchronize(in: $0, after: 0) } ?? rest.count
@@ -144,8 +145,9 @@ final class SpoolStore {
         try recovery.moveAside(rest[0..<next], from: SpoolSegment.name(segment.sequence), offset: offset)
         metrics.corruptRecords.add()
         let remaining = SpoolRecovery.scan(rest, from: next, forwardFrom: next).events
-        segments[0].events = remaining
-        try acknowledge(through: SpoolCursor(sequence: segment.sequence, offset: offset + next), events: 0, spoolEmpty: false)
+        let lost = max(0, segments[0].events - remaining)
+        try acknowledge(through: SpoolCursor(sequence: segment.sequence, offset: offset + next), events: lost, spoolEmpty: false)
+        return lost
     }
 
     /// Redis stored every record before `position`: the cursor moves there and is made durable, and segments wholly
