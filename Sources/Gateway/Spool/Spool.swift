@@ -56,13 +56,13 @@ final class Spool: @unchecked Sendable {
     /// How often the loop asks the spool thread to retry forwarding while events are held: Redis coming back is
     /// noticed within this, and a failed batch is retried at this pace rather than in a loop.
     static let pollInterval: Duration = .milliseconds(50)
-    /// How long a group commit may wait for more requests when it is much smaller than the last one. Clients whose
-    /// requests the last fdatasync answered are sending their next ones; without the wait the group alternates
-    /// between a few requests and most of them, and each fsync covers half the clients. Measured at 64 connections
-    /// with a 4 ms fdatasync: 30 requests per fsync without it (docs/PERFORMANCE.md, "Spool"). A millisecond is a
-    /// quarter of such an fsync, and only a group that follows a large one ever waits (PostgreSQL's commit_delay,
-    /// made adaptive).
-    static let groupGatherWait: Duration = .milliseconds(1)
+    /// How long a group commit may wait for more requests when it is much smaller than the last one: half the last
+    /// fdatasync, within these bounds. Clients whose requests the last fdatasync answered are sending their next
+    /// ones; without the wait the group alternates between a few requests and most of them, and each fsync covers
+    /// half the clients (measured at 64 connections with a 4 ms fdatasync: 30 requests per fsync; docs/PERFORMANCE.md,
+    /// "Spool"). Only a group that follows a large one ever waits (PostgreSQL's commit_delay, made adaptive), and
+    /// it waits at most half of what its own fsync will cost.
+    static let groupGatherWaitBounds: ClosedRange<UInt64> = 500_000...5_000_000
 
     let configuration: Configuration
     let metrics: SpoolMetrics
@@ -198,7 +198,9 @@ final class Spool: @unchecked Sendable {
     private func gatherGroup(_ tasks: inout [Task]) {
         let appends = tasks.reduce(0) { if case .append = $1 { $0 + 1 } else { $0 } }
         guard appends > 0, appends < lastGroupRequests / 2 else { return }
-        let deadline = SystemClock().now() + Self.groupGatherWait
+        let bounds = Self.groupGatherWaitBounds
+        let wait = min(max(store?.lastSyncNanoseconds ?? 0, bounds.lowerBound * 2) / 2, bounds.upperBound)
+        let deadline = SystemClock().now() + .nanoseconds(Int64(wait))
         while appends + queue.count < lastGroupRequests && SystemClock().now() < deadline {
             usleep(50)
         }

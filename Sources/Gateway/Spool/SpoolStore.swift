@@ -17,6 +17,8 @@ final class SpoolStore {
     let segmentTargetBytes: Int
     private(set) var segments: [SpoolSegment]
     private(set) var cursor: SpoolCursor
+    /// How long the last group's fdatasync took: the spool thread sizes its wait for a fuller group by it.
+    private(set) var lastSyncNanoseconds: UInt64 = 0
     private var nextSequence: UInt64
     private var activeFD: Int32?
     private var readFD: (sequence: UInt64, fd: Int32)?
@@ -58,7 +60,8 @@ final class SpoolStore {
             try SpoolFiles.writeAll(fd, group, at: segments[index].size, path: path)
             let started = SystemClock().now()
             try SpoolFiles.dataSync(fd, path: path)
-            metrics.fsyncDuration.observe(Double(SystemClock().now().nanoseconds(since: started)) / 1e9)
+            lastSyncNanoseconds = SystemClock().now().nanoseconds(since: started)
+            metrics.fsyncDuration.observe(Double(lastSyncNanoseconds) / 1e9)
         } catch {
             try? SpoolFiles.truncate(fd, to: segments[index].size, path: path)
             closeActive()
