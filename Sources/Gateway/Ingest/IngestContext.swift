@@ -9,9 +9,8 @@ final class IngestContext: Sendable {
     let admission: Admission
     let metrics: GatewayMetrics
     let stalls: StallMonitor
-    let stream: String
-    let streamMaxLength: Int?
     let limits: TelemetryLimits
+    /// The stream and the entry format (`XADD`).
     let target: StreamTarget
     /// The disk spool (`--spool-dir`), nil when off: then a request Redis cannot take is answered 503.
     let spool: Spool?
@@ -25,16 +24,14 @@ final class IngestContext: Sendable {
     }
 
     init(loop: EventLoop, redis: RedisConnection, admission: Admission, metrics: GatewayMetrics,
-         stalls: StallMonitor, stream: String, streamMaxLength: Int?, limits: TelemetryLimits, spool: Spool? = nil) {
+         stalls: StallMonitor, target: StreamTarget, limits: TelemetryLimits, spool: Spool?) {
         self.loop = loop
         self.redis = redis
         self.admission = admission
         self.metrics = metrics
         self.stalls = stalls
-        self.stream = stream
-        self.streamMaxLength = streamMaxLength
         self.limits = limits
-        self.target = StreamTarget(stream: stream, maxLength: streamMaxLength)
+        self.target = target
         self.spool = spool
     }
 

@@ -52,14 +52,13 @@ public final class Gateway: @unchecked Sendable {
         let redis = RedisConnection(loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: config.redisTimeout))
         self.redis = redis
         let admission = Admission(capacity: config.queueSize, highPriorityShare: config.highPriorityReserve)
+        let target = StreamTarget(stream: config.stream, maxLength: config.streamMaxLength)
         let spool = config.spoolDirectory.map { [metrics] directory in
             Spool(configuration: Spool.Configuration(directory: directory, maxBytes: config.spoolMaxBytes), redis: redis,
-                  admission: admission, metrics: metrics,
-                  target: StreamTarget(stream: config.stream, maxLength: config.streamMaxLength), logger: logger)
+                  admission: admission, metrics: metrics, target: target, logger: logger)
         }
         context = IngestContext(
-            loop: loop, redis: redis, admission: admission,
-            metrics: metrics, stalls: stalls, stream: config.stream, streamMaxLength: config.streamMaxLength,
+            loop: loop, redis: redis, admission: admission, metrics: metrics, stalls: stalls, target: target,
             limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody), spool: spool)
         dispatcher = IngestDispatcher(loop: loop, queue: queue, context: context)
         let limits = HTTPParserLimits(maxBodyBytes: config.maxBody)
