@@ -28,8 +28,11 @@ public final class RedisServerLauncher: @unchecked Sendable {
     private var process: Process?
 
     /// Starts `redis-server --bind 127.0.0.1 --save '' --appendonly no` plus `extraArguments` (which may override
-    /// those) and returns once it answers PING.
-    public init(_ extraArguments: [String] = [], directoryPrefix: String = "redis") throws(Failure) {
+    /// those) and returns once it answers PING. With `port`, only that port is tried (a cluster node needs
+    /// port + 10,000 free as well, which its caller checks); without, free ports are tried until one binds.
+    public init(_ extraArguments: [String] = [], port fixedPort: Int? = nil, directoryPrefix: String = "redis")
+        throws(Failure)
+    {
         guard let executable = Self.which("redis-server") else {
             throw Failure(description: "redis-server is not on PATH (apt-get install redis-server)")
         }
@@ -39,14 +42,14 @@ public final class RedisServerLauncher: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var attempt = 0
         while true {
-            let candidate = try Self.freePort()
+            let candidate = try fixedPort ?? Self.freePort()
             do throws(Failure) {
                 try launch(port: candidate)
                 port = candidate
                 return
             } catch {
                 attempt += 1
-                if attempt == Self.portAttempts {
+                if attempt == Self.portAttempts || fixedPort != nil {
                     try? FileManager.default.removeItem(atPath: directory)
                     throw error
                 }

@@ -12,10 +12,11 @@ public final class RedisServerProcess: @unchecked Sendable {
     private let server: RedisServerLauncher
 
     /// Starts `redis-server --save '' --appendonly no` plus `extraArguments` (which may override those) and returns
-    /// once it answers PING.
-    public init(_ extraArguments: [String] = []) throws {
+    /// once it answers PING. With `port`, only that port is tried (a cluster node needs port + 10,000 free as well,
+    /// which its caller checks); without, free ports are tried until one binds.
+    public init(_ extraArguments: [String] = [], port: Int? = nil) throws {
         do {
-            server = try RedisServerLauncher(extraArguments)
+            server = try RedisServerLauncher(extraArguments, port: port)
         } catch {
             throw HarnessError(
                 "\(error) (these tests need a real Redis; scripts/test installs it, or: apt-get install redis-server)")
