@@ -42,7 +42,8 @@ public final class RedisServerLauncher: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var attempt = 0
         while true {
-            let candidate = try fixedPort ?? Self.freePort()
+            let candidate: Int
+            if let fixedPort { candidate = fixedPort } else { candidate = try Self.freePort() }
             do throws(Failure) {
                 try launch(port: candidate)
                 port = candidate
