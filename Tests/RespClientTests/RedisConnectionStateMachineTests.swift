@@ -115,6 +115,17 @@ import Testing
         #expect(machine.consecutiveFailures == 1)
     }
 
+    /// A link failure while connecting (the shell's `epoll_ctl` failed: a local problem, not the address's) backs
+    /// off at once instead of trying the next address, and fails whatever is pending.
+    @Test func registrationFailureWhileConnectingBacksOff() {
+        var machine = connecting(to: [Self.first, Self.second])
+        let error = RedisError.connectionLost("epoll_ctl: ENOMEM")
+        let actions = machine.linkFailed(error, at: now)
+        #expect(actions == Self.linkDownActions(
+            machine, sent: error, reason: error.description, retryAt: now + .microseconds(37_500)))
+        #expect(!actions.contains(.connect(Self.second)))
+    }
+
     /// A failed resolution backs off; an answer to an attempt that already timed out is ignored.
     @Test func resolutionFailureAndStaleAnswers() {
         var machine = Self.machine("redis://redis.test:6379")
