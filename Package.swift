@@ -28,7 +28,8 @@ let package = Package(
         // Benchmark (not a test): pipelined XADD throughput of one RedisConnection; run by scripts/resp-bench.
         .executableTarget(name: "resp-bench", dependencies: ["RespClient", "Reactor", "RedisServerLauncher"]),
         // Process, socket and Redis helpers shared by the test targets.
-        .target(name: "TestSupport", dependencies: ["RespClient", "RedisServerLauncher"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["RespClient", "RedisServerLauncher"], path: "Tests/TestSupport"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "TestSupport"]),
         .testTarget(name: "RespClientTests", dependencies: ["RespClient", "Reactor", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient", "TestSupport", "telemetry-gateway", "CZlib"]),

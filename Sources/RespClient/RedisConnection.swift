@@ -134,8 +134,10 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
                 guard let self else { return }
                 loop.execute { [self] in
                     switch result {
-                    case .success(let addresses): apply(machine.resolved(addresses, attempt: attempt, at: loop.now))
-                    case .failure(let error): apply(machine.resolutionFailed("\(error)", attempt: attempt, at: loop.now))
+                    case .success(let addresses):
+                        apply(machine.resolved(addresses, attempt: attempt, at: loop.now))
+                    case .failure(let error):
+                        apply(machine.resolutionFailed("\(error)", attempt: attempt, at: loop.now))
                     }
                 }
             }

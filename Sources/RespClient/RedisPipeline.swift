@@ -122,7 +122,9 @@ final class RedisPipeline: @unchecked Sendable {
     /// Usually the previous write went out whole and `out` is empty: the two buffers swap, so the outbox's bytes
     /// become the write without a copy and the producers get `out`'s capacity back. Only when Redis left bytes
     /// unread are the new commands copied behind them.
-    func takeOutbox(now: MonotonicInstant, deadline: MonotonicInstant) -> (commands: Int, signalledAt: MonotonicInstant?) {
+    func takeOutbox(now: MonotonicInstant, deadline: MonotonicInstant)
+        -> (commands: Int, signalledAt: MonotonicInstant?)
+    {
         let signalledAt = shared.withLock { shared -> MonotonicInstant? in
             defer { shared.signalledAt = nil }
             if out.isEmpty {

@@ -60,7 +60,9 @@ import Testing
     @Test func numericHostConnectsAtOnce() {
         var machine = Self.machine()
         let actions = machine.start(at: now)
-        #expect(actions == [.publish(machine.status), .scheduleTimer(at: now + Self.connectTimeout), .connect(Self.second)])
+        #expect(actions == [
+            .publish(machine.status), .scheduleTimer(at: now + Self.connectTimeout), .connect(Self.second),
+        ])
         #expect(machine.status.state == .connecting)
         #expect(machine.isConnecting && !machine.isLinked)
         #expect(machine.start(at: now) == [], "a second start does nothing")
@@ -235,7 +237,8 @@ import Testing
         let actions = machine.timerFired(at: now, oldestCommandDeadline: deadline)
         let reason = "no reply within 1.0 seconds"
         #expect(machine.status.lastError == reason)
-        #expect(actions == Self.linkDownActions(machine, sent: .timeout, reason: reason, retryAt: now + .microseconds(37_500)))
+        #expect(actions == Self.linkDownActions(
+            machine, sent: .timeout, reason: reason, retryAt: now + .microseconds(37_500)))
     }
 
     /// EOF, a reset or garbage while up: pending commands fail with the error, the status shows its description,
@@ -250,7 +253,8 @@ import Testing
         #expect(!machine.isLinked)
 
         clock.advance(by: .milliseconds(10))
-        #expect(machine.timerFired(at: now, oldestCommandDeadline: nil) == [.scheduleTimer(at: now + .microseconds(27_500))])
+        let retryAt = now + .microseconds(27_500)
+        #expect(machine.timerFired(at: now, oldestCommandDeadline: nil) == [.scheduleTimer(at: retryAt)])
         clock.advance(by: .milliseconds(30))
         #expect(machine.timerFired(at: now, oldestCommandDeadline: nil).last == .connect(Self.second))
         #expect(machine.status.state == .connecting)
@@ -262,7 +266,9 @@ import Testing
 
     /// The back-off doubles from the base (50 ms) to the cap (2 s), each delay between half its ceiling (jitter 0)
     /// and the ceiling (jitter 1), and starts over once the link has been up.
-    @Test(arguments: [(0.0, [25, 50, 100, 200, 400, 800, 1000, 1000]), (1.0, [50, 100, 200, 400, 800, 1600, 2000, 2000])])
+    @Test(arguments: [
+        (0.0, [25, 50, 100, 200, 400, 800, 1000, 1000]), (1.0, [50, 100, 200, 400, 800, 1600, 2000, 2000]),
+    ])
     func backOffSchedule(_ jitter: Double, _ expectedMilliseconds: [Int]) {
         var machine = Self.machine(jitter: jitter)
         var delays: [Int] = []
@@ -270,7 +276,10 @@ import Testing
         for _ in expectedMilliseconds {
             let started = now
             _ = machine.connectFailed("Connection refused", at: now)
-            guard case .waitingToReconnect(let until) = machine.phase else { return }
+            guard case .waitingToReconnect(let until) = machine.phase else {
+                Issue.record("not waiting to reconnect: \(machine.phase)")
+                return
+            }
             delays.append(Int(until.nanoseconds(since: started) / 1_000_000))
             clock.advance(by: .nanoseconds(Int64(until.nanoseconds(since: started))))
             _ = machine.timerFired(at: now, oldestCommandDeadline: nil)
