@@ -1,7 +1,9 @@
 /// How a `RedisConnection` connects and when it gives up, with the reason for each default.
 public struct RedisConfiguration: Sendable {
     public var url: RedisURL
-    /// A TCP connect plus handshake (HELLO/AUTH/SELECT) that takes longer than this is abandoned and retried.
+    /// A TCP connect plus handshake (HELLO/AUTH/SELECT) to one address that takes longer than this is abandoned:
+    /// the next address is tried, or after the last the connection backs off and retries. Resolving a host name
+    /// gets the same time.
     public var connectTimeout: Duration
     /// The oldest command without a reply after this long means the connection is stalled: every pending command
     /// fails and the connection is re-established. Callers get a fast, explicit error instead of waiting forever on
