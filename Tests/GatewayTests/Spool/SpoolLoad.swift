@@ -120,11 +120,21 @@ struct StreamAudit {
 }
 
 extension GatewayProcess {
-    /// A sample's value from /metrics (the first line starting with `name`), nil when unreadable.
+    /// A sample's value from /metrics, nil when unreadable.
     func metric(_ name: String) -> Double? {
-        guard let text = try? client(timeout: .seconds(2)).request("GET", "/metrics").bodyText else { return nil }
-        let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
-        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
+        metrics([name])[name]
+    }
+
+    /// Samples from one scrape of /metrics (each the first line starting with its name).
+    func metrics(_ names: [String]) -> [String: Double] {
+        guard let text = try? client(timeout: .seconds(2)).request("GET", "/metrics").bodyText else { return [:] }
+        let lines = text.split(separator: "\n")
+        var values: [String: Double] = [:]
+        for name in names {
+            let line = lines.first { $0.hasPrefix(name + " ") }
+            values[name] = line.flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        return values
     }
 
     /// /health as JSON (empty when unreadable).
