@@ -75,6 +75,7 @@ final class Spool: @unchecked Sendable {
     private let heldEvents = Atomic<Int>(0)
     private let reservedBytes = Atomic<Int>(0)
     private var thread: OSThread?
+    /// Holds the directory's `flock` for the life of the process; the kernel drops it when the process dies.
     private var lockFD: Int32 = -1
     // Spool-thread state.
     private var store: SpoolStore?
@@ -194,7 +195,7 @@ final class Spool: @unchecked Sendable {
     /// Tasks taken per lock hold: more than any number of connections worth grouping.
     private static let tasksPerPop = 4096
 
-    /// Waits up to `groupGatherWait` for more appends when the group in `tasks` is less than half the last one.
+    /// Waits (see `groupGatherWaitBounds`) for more appends when the group in `tasks` is less than half the last one.
     private func gatherGroup(_ tasks: inout [Task]) {
         let appends = tasks.reduce(0) { if case .append = $1 { $0 + 1 } else { $0 } }
         guard appends > 0, appends < lastGroupRequests / 2 else { return }
