@@ -2,32 +2,6 @@ import CReactorShim
 import Glibc
 import Synchronization
 
-/// Something registered with the loop for readiness of one fd.
-public protocol EventHandler: AnyObject {
-    /// Called on the loop thread with the readiness that fired, already narrowed to what the registration asks for
-    /// (plus hang-up and error, which the kernel always reports).
-    func handleEvents(_ events: EpollEvents)
-}
-
-/// An object with one deadline at a time (a connection's timeout). Scheduling it costs no allocation, unlike a
-/// closure, which matters with a timer per connection.
-public protocol TimerHandler: AnyObject {
-    func timerFired()
-}
-
-/// Something that buffers output during a tick and writes it once, just before the loop sleeps.
-public protocol FlushHandler: AnyObject {
-    func flush()
-}
-
-/// A live registration: the fd plus the generation it was registered under. An event whose generation does not
-/// match the slot's current one belongs to an fd that was closed (and possibly reused) earlier in the same tick, and
-/// is dropped instead of being delivered to the newcomer.
-public struct Registration: Hashable, Sendable {
-    public let fd: Int32
-    let generation: UInt32
-}
-
 /// A single-threaded epoll reactor: every socket it owns is touched only by the thread inside `run()`.
 ///
 /// ### One tick
@@ -146,6 +120,13 @@ public final class EventLoop: @unchecked Sendable {
     /// True on the thread running the loop.
     public var inLoop: Bool {
         pthread_equal(pthread_self(), pthread_t(loopThread.load(ordering: .relaxed))) != 0
+    }
+
+    /// True on the loop thread, and on any thread before the loop first runs: that is when its owner sets it up
+    /// (registers the listener, schedules the first timers) from the thread that will call `run()`, or a test drives
+    /// `tick()` by hand.
+    public var isOwnedByCallingThread: Bool {
+        loopThread.load(ordering: .relaxed) == 0 || inLoop
     }
 
     /// Runs ticks on the calling thread until `stop()` is called. Returns after the inbox is closed: tasks submitted
@@ -385,11 +366,4 @@ public final class EventLoop: @unchecked Sendable {
         flushQueue.removeAll(keepingCapacity: true)
         return index
     }
-}
-
-/// Drains the eventfd so it stops being readable; the tasks themselves are picked up by `runTasks`.
-private final class Doorbell: EventHandler {
-    let fd: Int32
-    init(fd: Int32) { self.fd = fd }
-    func handleEvents(_ events: EpollEvents) { EventFD.drain(fd) }
 }

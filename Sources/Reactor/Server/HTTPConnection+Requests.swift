@@ -108,7 +108,7 @@ extension HTTPConnection {
         guard let inbound, let request = inbound.head else { return }
         inbound.head = nil
         let sequence = machine.requestEnded(request, isDraining: server.isDraining)
-        server.statistics.requests += 1
+        server.statistics.counts.requests += 1
         if let response = inbound.earlyResponse {
             inbound.earlyResponse = nil
             complete(sequence, with: response)

@@ -5,36 +5,14 @@ import Glibc
 /// Everything here runs on the loop thread. Handlers are called on it too, and may answer later from any thread
 /// through `HTTPResponder`.
 public final class HTTPServer {
-    public struct Statistics: Sendable {
-        public var accepted = 0
-        public var open = 0
-        public var requests = 0
-        public var rejectedByStatus: [Int: Int] = [:]
-        public var headerTimeouts = 0
-        public var bodyTimeouts = 0
-        public var idleTimeouts = 0
-        public var sendTimeouts = 0
-        public var refusedOverCapacity = 0
-        public var shedForDescriptorExhaustion = 0
-
-        mutating func count(_ timeout: HTTPConnectionStateMachine.Timeout) {
-            switch timeout {
-            case .header: headerTimeouts += 1
-            case .body: bodyTimeouts += 1
-            case .idle: idleTimeouts += 1
-            case .send: sendTimeouts += 1
-            case .linger: break  // the refusal that led to it was counted
-            }
-        }
-    }
-
     public let loop: EventLoop
     public let configuration: HTTPServerConfiguration
     /// The timeouts and caps every connection's state machine checks, copied out of `configuration` once.
     let connectionLimits: HTTPConnectionStateMachine.Limits
     let handler: any HTTPHandler
     // Mutable state is loop-thread only; dynamic exclusivity checks are off for it (see `HTTPConnection`).
-    @exclusivity(unchecked) var statistics = Statistics()
+    /// Counts for tests and metrics; given at init so a handler that reports them can exist before the server.
+    public let statistics: HTTPServerStatistics
     @exclusivity(unchecked) var dateCache = DateCache()
     @exclusivity(unchecked) private var listener: Listener?
     @exclusivity(unchecked) private var connections: [ObjectIdentifier: HTTPConnection] = [:]
@@ -48,8 +26,12 @@ public final class HTTPServer {
     /// unparsed tail, so 10,000 idle keep-alive connections hold no input buffers at all.
     let readBuffer: UnsafeMutableRawBufferPointer
 
-    public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: any HTTPHandler) {
+    public init(
+        loop: EventLoop, configuration: HTTPServerConfiguration, handler: any HTTPHandler,
+        statistics: HTTPServerStatistics = HTTPServerStatistics()
+    ) {
         self.loop = loop
+        self.statistics = statistics
         self.configuration = configuration
         self.connectionLimits = HTTPConnectionStateMachine.Limits(configuration)
         self.handler = handler
@@ -65,18 +47,11 @@ public final class HTTPServer {
     @discardableResult
     public func start() throws(SystemError) -> SocketAddress {
         let listener = try Listener(
-            loop: loop, configuration: configuration.listener,
+            loop: loop, configuration: configuration.listener, statistics: statistics.listener,
             onAccept: { [unowned self] fd in self.accepted(fd) },
             onShed: { [unowned self] fd in self.refuse(fd, reason: "out of file descriptors") })
         self.listener = listener
         return listener.address
-    }
-
-    public var stats: Statistics {
-        var copy = statistics
-        copy.open = connections.count
-        copy.shedForDescriptorExhaustion = listener?.statistics.shedForDescriptorExhaustion ?? 0
-        return copy
     }
 
     public var openConnections: Int { connections.count }
@@ -103,9 +78,9 @@ public final class HTTPServer {
     }
 
     private func accepted(_ fd: Int32) {
-        statistics.accepted += 1
+        statistics.counts.accepted += 1
         if isDraining || (configuration.maxConnections > 0 && connections.count >= configuration.maxConnections) {
-            statistics.refusedOverCapacity += 1
+            statistics.counts.refusedOverCapacity += 1
             refuse(fd, reason: isDraining ? "server is shutting down" : "too many connections")
             return
         }
@@ -117,6 +92,7 @@ public final class HTTPServer {
             return
         }
         connections[ObjectIdentifier(connection)] = connection
+        statistics.counts.open = connections.count
     }
 
     /// Best-effort 503 on a socket the server will not serve, then close. The socket is fresh and its send buffer
@@ -183,9 +159,10 @@ public final class HTTPServer {
 
     func connectionClosed(_ connection: HTTPConnection) {
         connections.removeValue(forKey: ObjectIdentifier(connection))
+        statistics.counts.open = connections.count
     }
 
     func countRejection(status: Int) {
-        statistics.rejectedByStatus[status, default: 0] += 1
+        statistics.counts.rejectedByStatus[status, default: 0] += 1
     }
 }
