@@ -61,13 +61,11 @@ final class GatewayHandler: HTTPHandler {
         }
     }
 
-    func errorResponse(status: Int, reason: String) -> HTTPResponse {
-        metrics.countResponse(route: .rejected, status: status)
-        if status == 413 { metrics.countRejected(.tooLarge, events: 1) }
-        var response = Responses.error(status, reason)
-        response.closeConnection = true
-        if status == 503 { response.headers.append((name: "Retry-After", value: "1")) }
-        return response
+    /// The JSON error body; the server adds the status, `Retry-After` and the close (see `HTTPHandler`).
+    func errorResponse(for error: HTTPServerError) -> HTTPResponse {
+        metrics.countResponse(route: .rejected, status: error.status)
+        if error == .malformedRequest(.bodyTooLarge) { metrics.countRejected(.tooLarge, events: 1) }
+        return Responses.error(error.status, error.reason)
     }
 
     // MARK: Telemetry

@@ -266,7 +266,7 @@ final class HTTPConnection: EventHandler, FlushHandler, TimerHandler, @unchecked
             close()
         case .reject(let timeout, let sequence):
             server.statistics.counts.count(timeout)
-            refuse(sequence, status: 408, reason: "request timeout")
+            refuse(sequence, .requestTimeout(timeout == .header ? .head : .body))
         }
     }
 }

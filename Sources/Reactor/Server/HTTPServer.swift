@@ -49,7 +49,7 @@ public final class HTTPServer {
         let listener = try Listener(
             loop: loop, configuration: configuration.listener, statistics: statistics.listener,
             onAccept: { [unowned self] fd in self.accepted(fd) },
-            onShed: { [unowned self] fd in self.refuse(fd, reason: "out of file descriptors") })
+            onShed: { [unowned self] fd in self.refuse(fd, .outOfDescriptors) })
         self.listener = listener
         return listener.address
     }
@@ -79,9 +79,11 @@ public final class HTTPServer {
 
     private func accepted(_ fd: Int32) {
         statistics.counts.accepted += 1
-        if isDraining || (configuration.maxConnections > 0 && connections.count >= configuration.maxConnections) {
+        // No draining case: draining closes the listener first, so nothing is accepted afterwards (the kernel
+        // refuses new connections).
+        if configuration.maxConnections > 0 && connections.count >= configuration.maxConnections {
             statistics.counts.refusedOverCapacity += 1
-            refuse(fd, reason: isDraining ? "server is shutting down" : "too many connections")
+            refuse(fd, .connectionLimitReached)
             return
         }
         let connection = HTTPConnection(fd: fd, server: self)
@@ -102,9 +104,8 @@ public final class HTTPServer {
     /// make the kernel send a reset rather than a FIN, which can reach the client before it has read the 503, so
     /// what is already there is read out first. A request that arrives after the close still meets a reset, but by
     /// then the 503 and the FIN are ahead of it.
-    private func refuse(_ fd: Int32, reason: String) {
-        var response = handler.errorResponse(status: 503, reason: reason)
-        response.headers.append((name: "Retry-After", value: "1"))
+    func refuse(_ fd: Int32, _ error: HTTPServerError) {
+        let response = errorResponse(for: error)
         var out: [UInt8] = []
         ResponseEncoder.append(
             response, framing: .init(keepAlive: false, http10: false, isHead: false), date: &dateCache, to: &out)
@@ -162,7 +163,20 @@ public final class HTTPServer {
         statistics.counts.open = connections.count
     }
 
-    func countRejection(status: Int) {
-        statistics.counts.rejectedByStatus[status, default: 0] += 1
+    /// The handler's answer to `error`, with what the error decides: its status, `Connection: close`, and exactly one
+    /// `Retry-After` when it calls for one (any the handler added is replaced).
+    func errorResponse(for error: HTTPServerError) -> HTTPResponse {
+        var response = handler.errorResponse(for: error)
+        response.status = error.status
+        response.closeConnection = true
+        response.headers.removeAll { $0.name.lowercased() == "retry-after" }
+        if let seconds = error.retryAfterSeconds {
+            response.headers.append((name: "Retry-After", value: String(seconds)))
+        }
+        return response
+    }
+
+    func countRejection(_ error: HTTPServerError) {
+        statistics.counts.rejectedByStatus[error.status, default: 0] += 1
     }
 }
