@@ -70,6 +70,12 @@ public final class EventLoop: @unchecked Sendable {
     /// about 1.3x the throughput of flushing once per tick, with the same syscalls per request.
     static let eventsPerFlush = 64
 
+    /// The first size of the array `epoll_wait` fills. A tick that fills it doubles it, up to `maximumEventsPerWait`.
+    static let initialEventsPerWait = 256
+    /// At most this many events per `epoll_wait` (8,192 × 12 bytes = 96 KiB). Level-triggered epoll reports the rest
+    /// next tick; taking more at once would only delay timers, tasks and the flush further.
+    static let maximumEventsPerWait = 8192
+
     /// The time at the start of the current tick; handlers use it instead of reading the clock per event.
     @exclusivity(unchecked) public private(set) var now: MonotonicInstant
 
@@ -89,7 +95,7 @@ public final class EventLoop: @unchecked Sendable {
             Posix.close(epollFD)
             throw error
         }
-        events = .allocate(capacity: 256)
+        events = .allocate(capacity: Self.initialEventsPerWait)
         events.initialize(repeating: epoll_event())
         // The doorbell is a plain registration whose handler only drains the counter.
         try register(fd: wakeFD, interest: .readable, handler: Doorbell(fd: wakeFD))
@@ -271,7 +277,7 @@ public final class EventLoop: @unchecked Sendable {
                 flushes += flushAll()
             }
         }
-        if count == events.count && events.count < 8192 {
+        if count == events.count && events.count < Self.maximumEventsPerWait {
             growEvents()
         }
         let timersFired = fireTimers()

@@ -22,6 +22,20 @@ public final class HTTPServer {
     /// that wrote during a tick hold one, so the pool stays around the number of connections active per tick.
     @exclusivity(unchecked) private var spareOutputBuffers: [[UInt8]] = []
 
+    /// The shared read buffer is at least this big: a configured read budget below a page would only make reads
+    /// shorter, never save memory worth having (there is one buffer per server).
+    static let minimumReadBufferBytes = 4096
+    /// Spare request states and output buffers kept for reuse, each pool. Both are lent only while a request arrives
+    /// or a response is written, so a pool settles near the connections active in one tick; beyond this, returned
+    /// ones are freed rather than kept for a burst that may not come back.
+    static let maximumPooled = 1024
+    /// The starting capacity of an output buffer: a typical response (status line, five headers, a small JSON body)
+    /// fits without growing.
+    static let initialOutputBufferBytes = 1024
+    /// Output buffers that grew beyond this (a big response, a slow reader) are freed instead of pooled, so the pool
+    /// cannot pin megabytes; a typical response needs well under a tenth of it.
+    static let maximumPooledOutputBufferBytes = 64 * 1024
+
     /// One read buffer shared by every connection of this server: connections read into it and keep only the
     /// unparsed tail, so 10,000 idle keep-alive connections hold no input buffers at all.
     let readBuffer: UnsafeMutableRawBufferPointer
@@ -35,7 +49,7 @@ public final class HTTPServer {
         self.configuration = configuration
         self.connectionLimits = HTTPConnectionStateMachine.Limits(configuration)
         self.handler = handler
-        readBuffer = .allocate(byteCount: max(configuration.readBudgetPerEvent, 4096), alignment: 16)
+        readBuffer = .allocate(byteCount: max(configuration.readBudgetPerEvent, Self.minimumReadBufferBytes), alignment: 16)
     }
 
     deinit {
@@ -138,20 +152,20 @@ public final class HTTPServer {
 
     func returnInbound(_ inbound: InboundRequest) {
         precondition(inbound.isIdle, "only idle request state can be reused")
-        if spareInbound.count < 1024 { spareInbound.append(inbound) }
+        if spareInbound.count < Self.maximumPooled { spareInbound.append(inbound) }
     }
 
     func borrowOutputBuffer() -> [UInt8] {
         if let buffer = spareOutputBuffers.popLast() { return buffer }
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(1024)
+        buffer.reserveCapacity(Self.initialOutputBufferBytes)
         return buffer
     }
 
     /// Takes `buffer` back (emptied) and leaves an empty array in its place. Big buffers, from big responses or a
     /// slow reader, are freed rather than kept.
     func returnOutputBuffer(_ buffer: inout [UInt8]) {
-        if buffer.capacity > 0 && buffer.capacity <= 64 * 1024 && spareOutputBuffers.count < 1024 {
+        if buffer.capacity > 0 && buffer.capacity <= Self.maximumPooledOutputBufferBytes && spareOutputBuffers.count < Self.maximumPooled {
             buffer.removeAll(keepingCapacity: true)
             spareOutputBuffers.append(buffer)
         }
