@@ -31,16 +31,6 @@ public final class EventLoop: @unchecked Sendable {
         var closed = false
     }
 
-    /// Counters a test or a metrics scrape can read from the loop thread.
-    public struct Statistics: Sendable {
-        public var ticks = 0
-        public var eventsDelivered = 0
-        public var staleEventsDropped = 0
-        public var wakeupsSignalled = 0
-        public var tasksRun = 0
-        public var timersFired = 0
-    }
-
     private let epollFD: Int32
     private let wakeFD: Int32
     private let clock: any MonotonicClock
@@ -170,10 +160,17 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Loop-only APIs start with this: in debug builds it traps when another thread calls them once the loop runs
+    /// (an `assert`, compiled out of release builds, so the hot path pays nothing).
+    private func assertOwnedByCallingThread(_ function: StaticString = #function) {
+        assert(isOwnedByCallingThread, "EventLoop.\(function) called off the loop thread")
+    }
+
     // MARK: Registrations (loop thread)
 
     @discardableResult
     public func register(fd: Int32, interest: EpollEvents, handler: any EventHandler) throws(SystemError) -> Registration {
+        assertOwnedByCallingThread()
         if Int(fd) >= slots.count {
             slots.append(contentsOf: repeatElement(Slot(), count: max(Int(fd) + 1, slots.count * 2) - slots.count))
         }
@@ -187,6 +184,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Changes what the registration waits for; skips the syscall when nothing changes.
     public func modify(_ registration: Registration, interest: EpollEvents) throws(SystemError) {
+        assertOwnedByCallingThread()
         guard isLive(registration) else { return }
         let index = Int(registration.fd)
         guard slots[index].interest != interest else { return }
@@ -195,12 +193,14 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     public func interest(of registration: Registration) -> EpollEvents? {
-        isLive(registration) ? slots[Int(registration.fd)].interest : nil
+        assertOwnedByCallingThread()
+        return isLive(registration) ? slots[Int(registration.fd)].interest : nil
     }
 
     /// Removes the fd from epoll and forgets its handler. Call before closing the fd: epoll watches open file
     /// descriptions, not numbers, so closing first could leave a ghost registration behind.
     public func deregister(_ registration: Registration) {
+        assertOwnedByCallingThread()
         guard isLive(registration) else { return }
         try? Epoll.delete(epollFD, fd: registration.fd)
         slots[Int(registration.fd)] = Slot()
@@ -219,35 +219,44 @@ public final class EventLoop: @unchecked Sendable {
 
     @discardableResult
     public func scheduleTimer(at deadline: MonotonicInstant, _ body: @escaping () -> Void) -> TimerID {
-        timers.schedule(at: deadline, .closure(body))
+        assertOwnedByCallingThread()
+        return timers.schedule(at: deadline, .closure(body))
     }
 
     @discardableResult
     public func scheduleTimer(after delay: Duration, _ body: @escaping () -> Void) -> TimerID {
-        timers.schedule(at: clock.now() + delay, .closure(body))
+        assertOwnedByCallingThread()
+        return timers.schedule(at: clock.now() + delay, .closure(body))
     }
 
     /// Calls `handler.timerFired()` at `deadline`. The loop holds the handler strongly until then or until cancelled.
     @discardableResult
     public func scheduleTimer(at deadline: MonotonicInstant, handler: any TimerHandler) -> TimerID {
-        timers.schedule(at: deadline, .handler(handler))
+        assertOwnedByCallingThread()
+        return timers.schedule(at: deadline, .handler(handler))
     }
 
     public func cancelTimer(_ id: TimerID) {
+        assertOwnedByCallingThread()
         timers.cancel(id)
     }
 
-    public var pendingTimerCount: Int { timers.count }
+    public var pendingTimerCount: Int {
+        assertOwnedByCallingThread()
+        return timers.count
+    }
 
     // MARK: Flushing (loop thread)
 
     /// Queues `handler.flush()` for the end of this tick. Handlers keep their own "already queued" flag, so each
     /// is queued at most once per tick.
     public func requestFlush(_ handler: any FlushHandler) {
+        assertOwnedByCallingThread()
         flushQueue.append(handler)
     }
 
     public var stats: Statistics {
+        assertOwnedByCallingThread()
         var copy = statistics
         copy.wakeupsSignalled = wakeupsSignalled.load(ordering: .relaxed)
         return copy
@@ -257,6 +266,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// One iteration. `maximumWait` caps the sleep (tests use zero to poll).
     func tick(maximumWait: Duration? = nil) {
+        assertOwnedByCallingThread()
         let timeout = sleepTimeout(cap: maximumWait)
         let count: Int
         do {
