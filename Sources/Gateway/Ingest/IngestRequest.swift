@@ -4,6 +4,10 @@ import RespClient
 /// The Redis side of one POST /telemetry: collects the replies of its commands and answers the client once all are
 /// in. Runs on the loop thread (RedisConnection calls handlers there), so it needs no locking.
 ///
+/// Why `@unchecked Sendable` is sound: a consumer (or the reactor, inline) makes it and sets `holdsSampleCandidate`
+/// before `RedisConnection.submit`, which passes it to the loop thread under the outbox's lock; from then on only
+/// the loop thread touches it. The other stored properties are constants.
+///
 /// A single event is one `XADD`. A batch is `MULTI`, one `XADD` per event, `EXEC`: Redis applies the block
 /// atomically, so a connection lost before `EXEC` stores nothing, and a 200 still means every event is stored.
 final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
