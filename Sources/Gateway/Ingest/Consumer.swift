@@ -68,7 +68,7 @@ final class Consumer {
         commands.removeAll(keepingCapacity: true)
         encode(batch)
         let request = IngestRequest(
-            gateway: context, responder: job.responder, eventCount: batch.events.count,
+            context: context, responder: job.responder, eventCount: batch.events.count,
             admittedEvents: job.admittedEvents, isBatch: batch.isArray)
         if let last = batch.events.last {
             request.holdsSampleCandidate = context.offerSample(last.data, from: request)
