@@ -65,7 +65,7 @@ struct BodyFormat: Equatable, Sendable {
         var end = value.count
         while start < end && (value[start] == 0x20 || value[start] == 0x09) { start += 1 }
         while end > start && (value[end - 1] == 0x20 || value[end - 1] == 0x09) { end -= 1 }
-        return ASCII.equalsLowercase(value[start..<end], token)
+        return ASCII.equalsLowercase(UnsafeRawBufferPointer(rebasing: value[start..<end]), token)
     }
 
     private static func trimmed(_ text: String) -> Substring {

@@ -261,11 +261,12 @@ extension TelemetryPriority {
     }
 
     private static func matching(_ text: UnsafeBufferPointer<UInt8>) -> TelemetryPriority? {
+        let text = UnsafeRawBufferPointer(text)
         switch text.count {
-        case 3: ASCII.equalsLowercase(text, "low") ? .low : nil
-        case 4: ASCII.equalsLowercase(text, "high") ? .high : nil
-        case 6: ASCII.equalsLowercase(text, "medium") ? .medium : nil
-        default: nil
+        case 3: return ASCII.equalsLowercase(text, "low") ? .low : nil
+        case 4: return ASCII.equalsLowercase(text, "high") ? .high : nil
+        case 6: return ASCII.equalsLowercase(text, "medium") ? .medium : nil
+        default: return nil
         }
     }
 }

@@ -81,7 +81,7 @@ public enum TelemetryPrescan {
                         }
                     } else if awaitingPriorityValue {
                         awaitingPriorityValue = false
-                        eventIsHigh = !hasEscapes && ASCII.equalsLowercase(content, "high")
+                        eventIsHigh = !hasEscapes && ASCII.equalsLowercase(UnsafeRawBufferPointer(content), "high")
                     }
                 }
                 index = end + 1
