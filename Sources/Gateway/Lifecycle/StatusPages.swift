@@ -42,7 +42,9 @@ final class StatusPages {
     /// Load balancers poll /health constantly, so the body is rebuilt only when what it says changes (Redis state,
     /// ingestion state, the spool's contents, or the uptime's whole second).
     func health() -> HTTPResponse {
-        let spool = context.spool.map { (holding: $0.holdsEvents, bytes: $0.metrics.bytes.value, events: $0.metrics.events.value) }
+        let spool = context.spool.map {
+            (holding: $0.holdsEvents, bytes: $0.metrics.bytes.value, events: $0.metrics.events.value)
+        }
         let key = HealthKey(redisUp: redis.isUp, running: state.isRunning, uptime: Int(uptimeSeconds), spooled: spool)
         if key != cachedHealth.key {
             cachedHealth = (key, Responses.json(200) { writer in
@@ -68,7 +70,8 @@ final class StatusPages {
         let shuttingDown = state.isShuttingDown
         // With a spool the gateway still acknowledges durably while Redis is away, so it stays ready.
         let ready = (redisUp || context.spool != nil) && running && !shuttingDown
-        let reason = !redisUp && context.spool == nil ? "redis unavailable" : (shuttingDown ? "shutting down" : (running ? "" : "ingestion is stopped"))
+        let redisMissing = !redisUp && context.spool == nil
+        let reason = redisMissing ? "redis unavailable" : (shuttingDown ? "shutting down" : (running ? "" : "ingestion is stopped"))
         return Responses.json(ready ? 200 : 503, { writer in
             writer.field("ready", ready)
             writer.field("redis", redisUp ? "up" : "down")
