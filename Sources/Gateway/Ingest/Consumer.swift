@@ -64,12 +64,18 @@ final class Consumer {
             return
         }
         job.admittedEvents = settled
+        if let spool = context.spool, spool.holdsEvents {
+            // Behind what is already spooled, so no device's events overtake its earlier ones.
+            spool.append(batch, responder: job.responder, admittedEvents: job.admittedEvents)
+            return
+        }
 
         commands.removeAll(keepingCapacity: true)
         encode(batch)
         let request = IngestRequest(
             context: context, responder: job.responder, eventCount: batch.events.count,
             admittedEvents: job.admittedEvents, isBatch: batch.isArray)
+        if context.spool != nil { request.spoolFallback = batch }
         if let last = batch.events.last {
             request.holdsSampleCandidate = context.offerSample(last.data, from: request)
         }
@@ -80,6 +86,10 @@ final class Consumer {
         }
         if case .failure(let error) = submitted {
             if request.holdsSampleCandidate { context.sampleSettled(by: request, stored: false) }
+            if let spool = context.spool {
+                spool.append(batch, responder: job.responder, admittedEvents: job.admittedEvents)
+                return
+            }
             let message = error == .overloaded ? "redis pipeline full" : "redis unavailable"
             reject(job, .redisUnavailable, Responses.unavailable(message))
         }
@@ -92,22 +102,12 @@ final class Consumer {
         job.responder.respond(response)
     }
 
-    /// `XADD <stream> [MAXLEN ~ n] * device_id <id> priority <P> data <json>` per event; a batch is wrapped in
-    /// MULTI/EXEC so Redis stores all of it or none of it.
+    /// One `XADD` per event (`StreamTarget`); a batch is wrapped in MULTI/EXEC so Redis stores all of it or none
+    /// of it.
     private func encode(_ batch: TelemetryBatch) {
         if batch.isArray { RESPEncoder.appendCommand([.staticString("MULTI")], to: &commands) }
         for event in batch.events {
-            var arguments: [RESPArgument] = [.staticString("XADD"), .string(context.stream)]
-            if let maxLength = context.streamMaxLength {
-                arguments += [.staticString("MAXLEN"), .staticString("~"), .integer(maxLength)]
-            }
-            arguments += [
-                .staticString("*"),
-                .staticString("device_id"), .bytes(event.deviceID),
-                .staticString("priority"), .string(event.priority.rawValue),
-                .staticString("data"), .bytes(event.data),
-            ]
-            RESPEncoder.appendCommand(arguments, to: &commands)
+            context.target.appendXADD(event, to: &commands)
         }
         if batch.isArray { RESPEncoder.appendCommand([.staticString("EXEC")], to: &commands) }
     }

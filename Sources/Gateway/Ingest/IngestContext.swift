@@ -9,9 +9,11 @@ final class IngestContext: Sendable {
     let admission: Admission
     let metrics: GatewayMetrics
     let stalls: StallMonitor
-    let stream: String
-    let streamMaxLength: Int?
     let limits: TelemetryLimits
+    /// The stream and the entry format (`XADD`).
+    let target: StreamTarget
+    /// The disk spool (`--spool-dir`), nil when off: then a request Redis cannot take is answered 503.
+    let spool: Spool?
     private let samples = Mutex(Samples())
 
     /// The latest stored event for /status, and at most one candidate awaiting Redis's acknowledgement. Holding one
@@ -22,15 +24,15 @@ final class IngestContext: Sendable {
     }
 
     init(loop: EventLoop, redis: RedisConnection, admission: Admission, metrics: GatewayMetrics,
-         stalls: StallMonitor, stream: String, streamMaxLength: Int?, limits: TelemetryLimits) {
+         stalls: StallMonitor, target: StreamTarget, limits: TelemetryLimits, spool: Spool?) {
         self.loop = loop
         self.redis = redis
         self.admission = admission
         self.metrics = metrics
         self.stalls = stalls
-        self.stream = stream
-        self.streamMaxLength = streamMaxLength
         self.limits = limits
+        self.target = target
+        self.spool = spool
     }
 
     /// The stored JSON of a recent event Redis acknowledged (for GET /status).

@@ -36,12 +36,18 @@ public final class Gateway {
         self.logger = logger
         self.loop = loop
         let redis = RedisConnection(loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: config.redisTimeout))
+        let admission = Admission(capacity: config.queueSize, highPriorityShare: config.highPriorityReserve)
+        let metrics = GatewayMetrics()
+        let target = StreamTarget(stream: config.stream, maxLength: config.streamMaxLength)
+        let spool = config.spoolDirectory.map { directory in
+            Spool(
+                configuration: Spool.Configuration(directory: directory, maxBytes: config.spoolMaxBytes), redis: redis,
+                admission: admission, metrics: metrics, target: target, logger: logger)
+        }
         let context = IngestContext(
-            loop: loop, redis: redis,
-            admission: Admission(capacity: config.queueSize, highPriorityShare: config.highPriorityReserve),
-            metrics: GatewayMetrics(), stalls: StallMonitor(logger: logger), stream: config.stream,
-            streamMaxLength: config.streamMaxLength,
-            limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody))
+            loop: loop, redis: redis, admission: admission, metrics: metrics, stalls: StallMonitor(logger: logger),
+            target: target,
+            limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody), spool: spool)
         let state = GatewayState(logger: logger)
         let serverStatistics = HTTPServerStatistics()
         let handler = GatewayHandler(
@@ -82,6 +88,7 @@ public final class Gateway {
             }
         }
         redis.start()
+        try context.spool?.start(loop: loop)
         let context = self.context
         let queue = self.queue
         for index in 0..<config.workers {
@@ -100,10 +107,11 @@ public final class Gateway {
         return address
     }
 
-    /// Waits for the consumer threads after the loop has stopped.
+    /// Waits for the consumer threads (and the spool's) after the loop has stopped.
     public func joinConsumers() {
         consumers.forEach { $0.join() }
         consumers = []
+        context.spool?.join()
     }
 
     // MARK: Shutdown
@@ -146,6 +154,7 @@ public final class Gateway {
 
     private func finishShutdown() {
         queue.close()
+        context.spool?.shutdown()
         context.redis.shutdown()
         logger.info("stopped", ["events_stored": String(context.metrics.eventsStored.value)])
         loop.stop()
