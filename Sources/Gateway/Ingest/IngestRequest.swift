@@ -2,12 +2,13 @@ import Reactor
 import RespClient
 
 /// The Redis side of one POST /telemetry: feeds the replies of its commands to `IngestReplies` and, once all are
-/// in, releases the admission, settles the /status sample candidate, counts, and answers the client. Runs on the
-/// loop thread (RedisConnection calls handlers there), so it needs no locking.
+/// in, releases the admission, settles the /status sample candidate, counts, and answers the client — or, when the
+/// spool is on and Redis was down, stalled or refusing for now, hands the events to the spool instead of refusing.
+/// Runs on the loop thread (RedisConnection calls handlers there), so it needs no locking.
 ///
 /// Why `@unchecked Sendable` is sound: a consumer (or the reactor, inline) makes it and sets `holdsSampleCandidate`
-/// before `RedisConnection.submit`, which passes it to the loop thread under the outbox's lock; from then on only
-/// the loop thread touches it. The other stored properties are constants.
+/// and `spoolFallback` before `RedisConnection.submit`, which passes it to the loop thread under the outbox's lock;
+/// from then on only the loop thread touches it. The other stored properties are constants.
 final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
     private let context: IngestContext
     private let responder: GatewayResponder
@@ -31,8 +32,8 @@ final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
     func redisReplied(_ result: Result<RESPValue, RedisError>, tag: Int) {
         guard let verdict = replies.record(result, tag: tag) else { return }
         if holdsSampleCandidate { context.sampleSettled(by: self, stored: verdict.isStored) }
-        if verdict.rejectReason == .redisUnavailable, let batch = spoolFallback, let spool = context.spool {
-            // Down, stalled or refusing for now (a 503 otherwise): the spool takes the request and its admission.
+        if verdict.isRetryable, let batch = spoolFallback, let spool = context.spool {
+            // The spool answers (200 once on disk, or 503) and releases the admission then.
             spool.append(batch, responder: responder, admittedEvents: admittedEvents)
             return
         }

@@ -68,7 +68,7 @@ final class WorkQueue<Job>: @unchecked Sendable {
         return true
     }
 
-    /// Jobs waiting. The spool's group commit reads it to decide whether the rest of a group has arrived.
+    /// Jobs queued and not yet taken (the spool thread reads it to decide whether a group commit is worth a wait).
     var count: Int {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

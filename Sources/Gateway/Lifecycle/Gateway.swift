@@ -40,13 +40,14 @@ public final class Gateway {
         let metrics = GatewayMetrics()
         let target = StreamTarget(stream: config.stream, maxLength: config.streamMaxLength)
         let spool = config.spoolDirectory.map { directory in
-            Spool(configuration: Spool.Configuration(directory: directory, maxBytes: config.spoolMaxBytes), redis: redis,
-                  admission: admission, metrics: metrics, target: target, logger: logger)
+            Spool(
+                configuration: Spool.Configuration(directory: directory, maxBytes: config.spoolMaxBytes), redis: redis,
+                admission: admission, metrics: metrics, target: target, logger: logger)
         }
         let context = IngestContext(
             loop: loop, redis: redis, admission: admission, metrics: metrics, stalls: StallMonitor(logger: logger),
-            target: target, limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody),
-            spool: spool)
+            target: target,
+            limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody), spool: spool)
         let state = GatewayState(logger: logger)
         let serverStatistics = HTTPServerStatistics()
         let handler = GatewayHandler(

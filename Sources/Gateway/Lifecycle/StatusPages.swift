@@ -16,13 +16,14 @@ final class StatusPages {
         let redisUp: Bool
         let running: Bool
         let uptime: Int
-        var spooled: (holding: Bool, bytes: Int, events: Int)?
+        /// With a spool: whether it holds events (or is still being recovered), and how much.
+        var spooled: Spooled?
+    }
 
-        static func == (a: HealthKey, b: HealthKey) -> Bool {
-            a.redisUp == b.redisUp && a.running == b.running && a.uptime == b.uptime
-                && a.spooled?.holding == b.spooled?.holding && a.spooled?.bytes == b.spooled?.bytes
-                && a.spooled?.events == b.spooled?.events
-        }
+    private struct Spooled: Equatable {
+        let holding: Bool
+        let bytes: Int
+        let events: Int
     }
 
     init(context: IngestContext, state: GatewayState, server: HTTPServerStatistics, queueCapacity: Int, workers: Int) {
@@ -42,10 +43,10 @@ final class StatusPages {
     /// Load balancers poll /health constantly, so the body is rebuilt only when what it says changes (Redis state,
     /// ingestion state, the spool's contents, or the uptime's whole second).
     func health() -> HTTPResponse {
-        let spool = context.spool.map {
-            (holding: $0.holdsEvents, bytes: $0.metrics.bytes.value, events: $0.metrics.events.value)
+        let spooled = context.spool.map {
+            Spooled(holding: $0.holdsEvents, bytes: $0.metrics.bytes.value, events: $0.metrics.events.value)
         }
-        let key = HealthKey(redisUp: redis.isUp, running: state.isRunning, uptime: Int(uptimeSeconds), spooled: spool)
+        let key = HealthKey(redisUp: redis.isUp, running: state.isRunning, uptime: Int(uptimeSeconds), spooled: spooled)
         if key != cachedHealth.key {
             cachedHealth = (key, Responses.json(200) { writer in
                 // Events in the spool (or a spool still being recovered) are safe but not yet in Redis: degraded
@@ -69,9 +70,9 @@ final class StatusPages {
         let running = state.isRunning
         let shuttingDown = state.isShuttingDown
         // With a spool the gateway still acknowledges durably while Redis is away, so it stays ready.
-        let ready = (redisUp || context.spool != nil) && running && !shuttingDown
-        let redisMissing = !redisUp && context.spool == nil
-        let reason = redisMissing ? "redis unavailable" : (shuttingDown ? "shutting down" : (running ? "" : "ingestion is stopped"))
+        let storable = redisUp || context.spool != nil
+        let ready = storable && running && !shuttingDown
+        let reason = !storable ? "redis unavailable" : (shuttingDown ? "shutting down" : (running ? "" : "ingestion is stopped"))
         return Responses.json(ready ? 200 : 503, { writer in
             writer.field("ready", ready)
             writer.field("redis", redisUp ? "up" : "down")

@@ -22,7 +22,8 @@ import Testing
                 loop: loop,
                 redis: RedisConnection(loop: loop, configuration: RedisConfiguration(url: RedisURL(), commandTimeout: .seconds(1))),
                 admission: Admission(capacity: 10, highPriorityShare: 0.1), metrics: GatewayMetrics(),
-                stalls: StallMonitor(logger: Logger(level: .error)), target: StreamTarget(stream: "telemetry:events", maxLength: nil),
+                stalls: StallMonitor(logger: Logger(level: .error)),
+                target: StreamTarget(stream: "telemetry:events", maxLength: nil),
                 limits: TelemetryLimits(maxBatch: 10, maxDecodedBodyBytes: 4096), spool: nil)
             let server = HTTPServer(loop: loop, configuration: .init(), handler: Unused())
             let connection = HTTPConnection(fd: -1, server: server)
