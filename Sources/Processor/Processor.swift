@@ -56,7 +56,7 @@ public final class Processor: @unchecked Sendable {
     let sink: HTTPClient
     /// Pings InfluxDB while no writes happen, on its own connection so it never waits behind a write.
     let pinger: HTTPClient
-    let encoder: PointEncoder
+    var encoder: PointEncoder
     let startedAt = wallClockMilliseconds()
 
     var lifecycle = Lifecycle.running
@@ -64,6 +64,8 @@ public final class Processor: @unchecked Sendable {
     var writePhase = WritePhase.idle
     /// The batch being written and acknowledged.
     var batch: Batch?
+    /// The batch the reader lane is encoding, slice by slice.
+    var encoding: Batch?
     /// The next batches, read and encoded, waiting for the writer, oldest first.
     var ready: [Batch] = []
     /// Entries of `>` reads gathered until the batch is full or `flushInterval` has passed since the first one.
