@@ -15,8 +15,9 @@ public final class RedisServerProcess: @unchecked Sendable {
     private var process: ManagedProcess?
 
     /// Starts `redis-server --save '' --appendonly no` plus `extraArguments` (which may override those) and returns
-    /// once it answers PING.
-    public init(_ extraArguments: [String] = []) throws {
+    /// once it answers PING. With `port`, only that port is tried (a cluster node needs port + 10,000 free as well,
+    /// which its caller checks); without, free ports are tried until one binds.
+    public init(_ extraArguments: [String] = [], port fixedPort: Int? = nil) throws {
         guard let executable = TestEnvironment.which("redis-server") else {
             throw HarnessError(
                 "redis-server is not on PATH; these tests need a real Redis (scripts/test installs it, "
@@ -28,14 +29,14 @@ public final class RedisServerProcess: @unchecked Sendable {
         // Another process may take the free port between probing it and Redis binding it; a fresh port is tried then.
         var attempt = 0
         while true {
-            let candidate = try TestEnvironment.freePort()
+            let candidate = try fixedPort ?? TestEnvironment.freePort()
             do {
                 try launch(port: candidate)
                 port = candidate
                 return
             } catch {
                 attempt += 1
-                if attempt == 3 { throw error }  // deinit removes the directory
+                if attempt == 3 || fixedPort != nil { throw error }  // deinit removes the directory
             }
         }
     }

@@ -10,6 +10,19 @@ public enum TestEnvironment {
         return port
     }
 
+    /// Whether a TCP port on 127.0.0.1 can be bound right now.
+    public static func isFree(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        var address = BlockingSocket.loopbackAddress(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
     /// A socket bound to 127.0.0.1 on a port the kernel picks, and listening when `listenBacklog` is given; the caller
     /// closes it.
     public static func bindLoopback(listenBacklog: Int32? = nil) throws(HarnessError) -> (fd: Int32, port: Int) {
