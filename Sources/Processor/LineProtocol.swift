@@ -12,35 +12,27 @@
 ///   would escape the separator after it: that one is doubled.
 public enum LineProtocol {
     public static func appendMeasurement(_ name: some Sequence<UInt8>, to out: inout [UInt8]) {
-        appendEscaped(name, escapingEquals: false, to: &out)
+        withBytes(name) { name in
+            LineWriter.append(to: &out, atMost: 2 * name.count) { $0.escaped(name, escapingEquals: false) }
+        }
     }
 
     /// A tag key, a tag value or a field key.
     public static func appendKey(_ name: some Sequence<UInt8>, to out: inout [UInt8]) {
-        appendEscaped(name, escapingEquals: true, to: &out)
+        withBytes(name) { name in
+            LineWriter.append(to: &out, atMost: 2 * name.count) { $0.escaped(name, escapingEquals: true) }
+        }
     }
 
     public static func appendStringField(_ value: some Sequence<UInt8>, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        // Most values need no escape: one check, then one copy instead of an append per byte.
-        if !value.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(contentsOf: value)
-            out.append(UInt8(ascii: "\""))
-            return
+        withBytes(value) { value in
+            LineWriter.append(to: &out, atMost: 2 * value.count + 2) { $0.stringField(value) }
         }
-        for byte in value {
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
-            out.append(byte)
-        }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// A float field. Nil-returning callers check `isFinite` first: line protocol has no NaN or infinity.
     public static func appendFloat(_ value: Double, to out: inout [UInt8]) {
-        precondition(value.isFinite, "line protocol has no NaN or infinity")
-        // Swift prints the shortest text that reads back to the same Double ("0.1", "1e-05", "42.0"), which
-        // InfluxDB's ParseFloat accepts; integral values keep their ".0" so InfluxDB never infers an integer.
-        out.append(contentsOf: value.description.utf8)
+        LineWriter.append(to: &out, atMost: LineWriter.maxFloatBytes) { $0.float(value) }
     }
 
     public static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
@@ -50,20 +42,7 @@ public enum LineProtocol {
 
     /// The decimal digits of `value`, without the `String` a 19-digit timestamp would allocate.
     public static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var magnitude = value.magnitude
-            var start = digits.count
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            if value < 0 {
-                start -= 1
-                digits[start] = UInt8(ascii: "-")
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
-        }
+        LineWriter.append(to: &out, atMost: LineWriter.maxDecimalBytes) { $0.decimal(value) }
     }
 
     /// Writes a JSON number literal as `appendFloat(Double(literal)!)` would, without converting it, when the
@@ -73,14 +52,7 @@ public enum LineProtocol {
     /// Converting and printing took about a fifth of the fast path's instructions (callgrind).
     public static func appendFloat(literal: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
         guard let split = SimpleFloatLiteral(literal) else { return false }
-        if split.negative { out.append(UInt8(ascii: "-")) }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: literal[split.integer]))
-        out.append(UInt8(ascii: "."))
-        if split.fraction.isEmpty {
-            out.append(UInt8(ascii: "0"))
-        } else {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: literal[split.fraction]))
-        }
+        LineWriter.append(to: &out, atMost: literal.count + 2) { $0.float(literal: literal, split) }
         return true
     }
 
@@ -89,9 +61,14 @@ public enum LineProtocol {
         SimpleFloatLiteral(literal) != nil
     }
 
+    private static func withBytes<Result>(_ bytes: some Sequence<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = bytes.withContiguousStorageIfAvailable(body) { return result }
+        return Array(bytes).withUnsafeBufferPointer(body)
+    }
+
     /// A valid JSON number literal split for `appendFloat(literal:to:)`: the integer digits and the fraction
     /// digits without their trailing zeros.
-    private struct SimpleFloatLiteral: Equatable {
+    struct SimpleFloatLiteral: Equatable {
         var negative: Bool
         var integer: Range<Int>
         var fraction: Range<Int>
@@ -133,35 +110,32 @@ public enum LineProtocol {
             }
         }
     }
+}
 
-    private static func appendEscaped(_ name: some Sequence<UInt8>, escapingEquals: Bool, to out: inout [UInt8]) {
-        // Most names need no escape: one check, then one copy instead of an append per byte.
-        let plain = !name.contains { byte in
-            byte == UInt8(ascii: ",") || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\\") || byte == 0x0A
-                || byte == 0x0D || (escapingEquals && byte == UInt8(ascii: "="))
+extension LineWriter {
+    /// The most `float(_:)` writes: Swift's longest Double text is 24 bytes (`-2.2250738585072014e-308`).
+    static let maxFloatBytes = 32
+    static let maxDecimalBytes = 20
+
+    /// Swift's shortest round-trip text of a finite Double, `.0` kept on integral values: at most `maxFloatBytes`.
+    mutating func float(_ value: Double) {
+        precondition(value.isFinite, "line protocol has no NaN or infinity")
+        // Swift prints the shortest text that reads back to the same Double ("0.1", "1e-05", "42.0"), which
+        // InfluxDB's ParseFloat accepts; integral values keep their ".0" so InfluxDB never infers an integer.
+        var text = value.description
+        text.withUTF8 { bytes($0) }
+    }
+
+    /// A simple literal (`LineProtocol.SimpleFloatLiteral`) as `float(_:)` would print its value: at most
+    /// `literal.count + 2` bytes.
+    mutating func float(literal: UnsafeBufferPointer<UInt8>, _ split: LineProtocol.SimpleFloatLiteral) {
+        if split.negative { byte(UInt8(ascii: "-")) }
+        bytes(UnsafeBufferPointer(rebasing: literal[split.integer]))
+        byte(UInt8(ascii: "."))
+        if split.fraction.isEmpty {
+            byte(UInt8(ascii: "0"))
+        } else {
+            bytes(UnsafeBufferPointer(rebasing: literal[split.fraction]))
         }
-        if plain {
-            out.append(contentsOf: name)
-            return
-        }
-        var lastWasBackslash = false
-        for byte in name {
-            lastWasBackslash = false
-            switch byte {
-            case 0x0A:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case UInt8(ascii: "\\"):
-                out.append(byte)
-                lastWasBackslash = true
-            default:
-                if byte == UInt8(ascii: ",") || byte == UInt8(ascii: " ") || (escapingEquals && byte == UInt8(ascii: "=")) {
-                    out.append(UInt8(ascii: "\\"))
-                }
-                out.append(byte)
-            }
-        }
-        if lastWasBackslash { out.append(UInt8(ascii: "\\")) }
     }
 }

@@ -154,41 +154,58 @@ extension PointEncoder {
         scratch.tags.append((name, start..<scratch.text.count))
     }
 
+    /// The whole line through one `LineWriter`, within a bound computed from the pieces.
     private func writeLine(_ bytes: UnsafeBufferPointer<UInt8>, time: Int64, to out: inout [UInt8]) {
-        let text = scratch.text
-        out.append(contentsOf: escapedMeasurement)
-        for tag in scratch.tags {
-            out.append(UInt8(ascii: ","))
-            LineProtocol.appendKey(text[tag.name], to: &out)
-            out.append(UInt8(ascii: "="))
-            LineProtocol.appendKey(text[tag.value], to: &out)
+        let scan = scratch.scan
+        func floatBound(_ literal: Range<Int>, _ number: Double?) -> Int {
+            number == nil ? literal.count + 2 : LineWriter.maxFloatBytes
         }
-        out.append(contentsOf: Self.valueField)
-        Self.appendNumber(bytes, scratch.scan.value!, scratch.scan.valueNumber, to: &out)
+        var bound = escapedMeasurement.count + Self.valueField.count + floatBound(scan.value!, scan.valueNumber) + 1
+            + LineWriter.maxDecimalBytes
+        for tag in scratch.tags { bound += 2 + 2 * (tag.name.count + tag.value.count) }
         for field in scratch.fields {
-            out.append(UInt8(ascii: ","))
-            LineProtocol.appendKey(text[field.name], to: &out)
-            out.append(UInt8(ascii: "="))
-            let member = scratch.scan.metadata[field.member]
-            switch member.kind {
-            case .string: LineProtocol.appendStringField(bytes[member.value], to: &out)
-            case .number: Self.appendNumber(bytes, member.value, member.number, to: &out)
-            case .boolean: out.append(contentsOf: bytes[member.value])  // `true` or `false`, as written
+            let member = scan.metadata[field.member]
+            bound += 2 + 2 * field.name.count
+            bound += member.kind == .number ? floatBound(member.value, member.number) : 2 * member.value.count + 2
+        }
+        scratch.text.withUnsafeBufferPointer { text in
+            LineWriter.append(to: &out, atMost: bound) { writer in
+                writer.bytes(escapedMeasurement)
+                for tag in scratch.tags {
+                    writer.byte(UInt8(ascii: ","))
+                    writer.escaped(UnsafeBufferPointer(rebasing: text[tag.name]), escapingEquals: true)
+                    writer.byte(UInt8(ascii: "="))
+                    writer.escaped(UnsafeBufferPointer(rebasing: text[tag.value]), escapingEquals: true)
+                }
+                writer.bytes(Self.valueField)
+                Self.writeNumber(bytes, scan.value!, scan.valueNumber, to: &writer)
+                for field in scratch.fields {
+                    writer.byte(UInt8(ascii: ","))
+                    writer.escaped(UnsafeBufferPointer(rebasing: text[field.name]), escapingEquals: true)
+                    writer.byte(UInt8(ascii: "="))
+                    let member = scan.metadata[field.member]
+                    let value = UnsafeBufferPointer(rebasing: bytes[member.value])
+                    switch member.kind {
+                    case .string: writer.stringField(value)
+                    case .number: Self.writeNumber(bytes, member.value, member.number, to: &writer)
+                    case .boolean: writer.bytes(value)  // `true` or `false`, as written
+                    }
+                }
+                writer.byte(UInt8(ascii: " "))
+                writer.decimal(time)
             }
         }
-        out.append(UInt8(ascii: " "))
-        LineProtocol.appendDecimal(time, to: &out)
     }
 
     /// A number as the general path writes it: from its literal when that is the same text, else converted.
-    private static func appendNumber(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ literal: Range<Int>, _ number: Double?, to out: inout [UInt8]
+    private static func writeNumber(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ literal: Range<Int>, _ number: Double?, to writer: inout LineWriter
     ) {
         if let number {
-            LineProtocol.appendFloat(number, to: &out)
+            writer.float(number)
         } else {
-            let written = LineProtocol.appendFloat(literal: UnsafeBufferPointer(rebasing: bytes[literal]), to: &out)
-            assert(written, "EventScan keeps no value only for simple literals")
+            let literal = UnsafeBufferPointer(rebasing: bytes[literal])
+            writer.float(literal: literal, LineProtocol.SimpleFloatLiteral(literal)!)
         }
     }
 
