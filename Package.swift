@@ -22,10 +22,14 @@ let package = Package(
         // Moves stored events from the Redis stream into InfluxDB (issue 9). Uses the gateway's logger and metrics.
         .target(name: "Processor", dependencies: ["Reactor", "RespClient", "Gateway"]),
         .executableTarget(name: "telemetry-processor", dependencies: ["Processor"]),
+        // Starts a private redis-server; shared by resp-bench and the tests (through TestSupport), so the benchmark
+        // does not depend on test code. Not part of any product.
+        .target(name: "RedisServerLauncher"),
         // Benchmark (not a test): pipelined XADD throughput of one RedisConnection; run by scripts/resp-bench.
-        .executableTarget(name: "resp-bench", dependencies: ["RespClient", "Reactor"]),
+        .executableTarget(name: "resp-bench", dependencies: ["RespClient", "Reactor", "RedisServerLauncher"]),
         // Process, socket and Redis helpers shared by the test targets.
-        .target(name: "TestSupport", dependencies: ["RespClient"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["RespClient", "RedisServerLauncher"], path: "Tests/TestSupport"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "TestSupport"]),
         .testTarget(name: "RespClientTests", dependencies: ["RespClient", "Reactor", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor", "RespClient", "TestSupport", "telemetry-gateway", "CZlib"]),

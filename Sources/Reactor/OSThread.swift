@@ -13,10 +13,22 @@ public final class OSThread: @unchecked Sendable {
         }
     }
 
-    private var handle = pthread_t()
+    private let handle: pthread_t
     private var joined = false
 
     public init(name: String, _ body: @escaping @Sendable () -> Void) {
+        handle = Self.spawn(name: name, body)
+    }
+
+    /// Runs `body` on a new thread that nobody joins: its resources go back to the system when it returns. For
+    /// one-off blocking work whose result comes back by other means (a host name resolved for a reconnect).
+    public static func detach(name: String, _ body: @escaping @Sendable () -> Void) {
+        let status = pthread_detach(spawn(name: name, body))
+        precondition(status == 0, "pthread_detach failed: \(status)")
+    }
+
+    private static func spawn(name: String, _ body: @escaping @Sendable () -> Void) -> pthread_t {
+        var handle = pthread_t()
         let box = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
         let status = pthread_create(&handle, nil, { argument in
             let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
@@ -26,6 +38,7 @@ public final class OSThread: @unchecked Sendable {
             return nil
         }, box)
         precondition(status == 0, "pthread_create failed: \(status)")
+        return handle
     }
 
     /// Waits for the thread to finish. Call at most once.

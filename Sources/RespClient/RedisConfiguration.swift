@@ -1,7 +1,9 @@
 /// How a `RedisConnection` connects and when it gives up, with the reason for each default.
 public struct RedisConfiguration: Sendable {
     public var url: RedisURL
-    /// A TCP connect plus handshake (HELLO/AUTH/SELECT) that takes longer than this is abandoned and retried.
+    /// A TCP connect plus handshake (HELLO/AUTH/SELECT) to one address that takes longer than this is abandoned:
+    /// the next address is tried, or after the last the connection backs off and retries. Resolving a host name
+    /// gets the same time.
     public var connectTimeout: Duration
     /// The oldest command without a reply after this long means the connection is stalled: every pending command
     /// fails and the connection is re-established. Callers get a fast, explicit error instead of waiting forever on
@@ -15,10 +17,27 @@ public struct RedisConfiguration: Sendable {
     public var reconnectMaxDelay: Duration
     public var decoderLimits: RESPDecoderLimits
 
+    /// 2 s: a connect and the handshake's round trips take milliseconds to a reachable Redis; 2 s also covers one
+    /// retransmitted SYN (the first retransmission waits 1 s) and a Redis busy for a moment, while a dead address
+    /// still gives way to the next one quickly.
+    public static let defaultConnectTimeout: Duration = .seconds(2)
+    /// 1 s: Redis answers an `XADD` in microseconds, so a second without a reply is a real stall (paused, swapping,
+    /// a dead peer), and the HTTP client waiting behind it is better served by a 503 now than by a hang.
+    public static let defaultCommandTimeout: Duration = .seconds(1)
+    /// 65,536 commands: about 13 MB of 200-byte `XADD`s in the outbox and the FIFO at most, far more than Redis can
+    /// be behind by while it is healthy (it answers hundreds of thousands a second).
+    public static let defaultMaxCommandsInFlight = 1 << 16
+    /// 50 ms: a Redis restart or a dropped connection is usually over that quickly, so the first retry is fast.
+    public static let defaultReconnectBaseDelay: Duration = .milliseconds(50)
+    /// 2 s: long enough that a fleet of gateways retrying a Redis that stays down costs it nothing, short enough that
+    /// the gateway notices within 2 s that it is back.
+    public static let defaultReconnectMaxDelay: Duration = .seconds(2)
+
     public init(
-        url: RedisURL = RedisURL(), connectTimeout: Duration = .seconds(2), commandTimeout: Duration = .seconds(1),
-        maxCommandsInFlight: Int = 1 << 16, reconnectBaseDelay: Duration = .milliseconds(50),
-        reconnectMaxDelay: Duration = .seconds(2), decoderLimits: RESPDecoderLimits = .init()
+        url: RedisURL = RedisURL(), connectTimeout: Duration = defaultConnectTimeout,
+        commandTimeout: Duration = defaultCommandTimeout, maxCommandsInFlight: Int = defaultMaxCommandsInFlight,
+        reconnectBaseDelay: Duration = defaultReconnectBaseDelay,
+        reconnectMaxDelay: Duration = defaultReconnectMaxDelay, decoderLimits: RESPDecoderLimits = .init()
     ) {
         self.url = url
         self.connectTimeout = connectTimeout

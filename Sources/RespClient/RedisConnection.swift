@@ -1,79 +1,56 @@
-import Dispatch
 import Glibc
 import Reactor
 import Synchronization
 
 /// One pipelined connection to Redis, driven by an `EventLoop`.
 ///
+/// ### Three pieces
+/// - `RedisConnectionStateMachine` decides: resolving, connecting to each address in turn, the handshake, up,
+///   back-off. Its phase is the one record of whether the link is up; the status other threads read (and with it
+///   whether `submit` accepts) is published from it.
+/// - `RedisPipeline` carries commands: the locked outbox any thread submits to, the FIFO of reply targets, the
+///   output buffer and the decoder.
+/// - This class is the I/O shell between them and the loop: it owns the socket, its epoll registration and the one
+///   timer, feeds the machine what happened and performs the actions it answers, in order.
+///
 /// ### Threads
-/// The socket, the reply FIFO and the decoder belong to the loop thread. Any thread may `submit` commands: they are
-/// appended, already encoded, to a locked outbox, and only the submission that finds the outbox without a pending
-/// wake-up schedules one. At the end of the loop's tick (`flush`) the whole outbox is taken in one lock hold and
-/// written with one `send`, so however many consumer threads submit, Redis sees large pipelined writes and the loop
-/// pays one syscall per tick, not per command.
+/// The socket, the machine, the FIFO and the decoder belong to the loop thread. Any thread may `submit`: commands
+/// go, already encoded, to the pipeline's outbox, which the loop takes whole at the end of its tick and writes with
+/// one `send` (see `RedisPipeline`).
 ///
 /// ### Replies and failures
 /// Replies are matched first-in-first-out. Each command is answered exactly once: with its reply, with its error
-/// reply as `RedisError.server`, or, when the link fails (EOF, reset, garbage, no reply within the command timeout),
-/// with a failure that says whether it may have reached Redis (`connectionLost`, `timeout`) or was never sent
-/// (`notConnected`). Nothing is re-sent silently: the caller decides. Then the link reconnects with exponential
-/// back-off and jitter, and while it is down `submit` fails at once instead of queueing.
+/// reply as `RedisError.server`, or, when the link fails (EOF, reset, garbage, a failed epoll registration, no reply
+/// within the command timeout), with a failure that says whether it may have reached Redis (`connectionLost`,
+/// `timeout`) or was never sent (`notConnected`). Nothing is re-sent silently: the caller decides. Then the link
+/// reconnects with exponential back-off and jitter (`ReconnectPolicy`), and while it is down `submit` fails at once
+/// instead of queueing.
 public final class RedisConnection: EventHandler, FlushHandler, @unchecked Sendable {
-    enum HandshakeStep {
-        case hello, auth, select
-    }
+    typealias Machine = RedisConnectionStateMachine
 
-    enum ReplyTarget {
-        case user(any RedisReplyHandler, tag: Int)
-        case handshake(HandshakeStep)
-    }
-
-    struct Pending {
-        var target: ReplyTarget
-        var deadline: MonotonicInstant
-        /// The tick in which the command was written (for `onRoundTrip`).
-        var sentAt: MonotonicInstant
-    }
-
-    /// State shared with submitting threads.
-    struct Shared {
-        var outbox: [UInt8] = []
-        var outboxTargets: [ReplyTarget] = []
-        var wakeupPending = false
-        /// When a submission from another thread flipped `wakeupPending` (for `onSubmissionWaited`).
-        var signalledAt: MonotonicInstant?
-        var accepting = false
-        var status = RedisStatus()
-    }
-
-    enum Phase {
-        case idle, resolving, connecting, handshaking, up, waitingToReconnect, shutDown
-    }
+    /// The buffer each `read` fills: Redis answers a tick's pipelined writes with replies of a few bytes each
+    /// (`XADD` IDs), so 64 KiB holds thousands of them and one read usually takes everything available.
+    static let readBufferBytes = 64 * 1024
+    /// Reads per readiness event, so a flood of replies cannot hold the loop from the HTTP connections: 4 × 64 KiB.
+    /// Epoll is level-triggered, so whatever is left is read on the next tick.
+    static let readsPerEvent = 4
 
     public let loop: EventLoop
     public let configuration: RedisConfiguration
-    let shared = Mutex(Shared())
-    let inFlight = Atomic<Int>(0)
+    let pipeline: RedisPipeline
 
     // Loop-thread state: touched only on the loop thread and never in overlapping accesses, so dynamic exclusivity
     // checks are off for it (callgrind counted ~2% of the request path in swift_beginAccess).
-    @exclusivity(unchecked) var phase = Phase.idle
+    @exclusivity(unchecked) var machine: Machine
     @exclusivity(unchecked) var fd: Int32 = -1
     @exclusivity(unchecked) var registration: Registration?
-    @exclusivity(unchecked) var decoder: RESPDecoder
-    @exclusivity(unchecked) var fifo: [Pending] = []
-    @exclusivity(unchecked) var fifoHead = 0
-    @exclusivity(unchecked) var out: [UInt8] = []
-    @exclusivity(unchecked) var outOffset = 0
-    @exclusivity(unchecked) var takenTargets: [ReplyTarget] = []
     @exclusivity(unchecked) var flushQueued = false
     @exclusivity(unchecked) var timer: TimerID?
     @exclusivity(unchecked) var timerDeadline: MonotonicInstant?
-    @exclusivity(unchecked) var connectDeadline: MonotonicInstant?
-    @exclusivity(unchecked) var failedAttempts = 0
-    @exclusivity(unchecked) var everConnected = false
-    @exclusivity(unchecked) var speaksRESP3 = false
     let readBuffer: UnsafeMutableRawBufferPointer
+    /// Where host names are resolved; tests substitute a fixed list of addresses.
+    var resolver: (String, Int, @escaping @Sendable (Result<[SocketAddress], SystemError>) -> Void) -> Void =
+        HostResolver.resolve
 
     /// Called on the loop thread with the number of commands in each pipelined write (a metrics hook).
     public var onBatchWritten: ((Int) -> Void)?
@@ -89,8 +66,10 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
     public init(loop: EventLoop, configuration: RedisConfiguration) {
         self.loop = loop
         self.configuration = configuration
-        self.decoder = RESPDecoder(limits: configuration.decoderLimits)
-        self.readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        pipeline = RedisPipeline(
+            maxCommandsInFlight: configuration.maxCommandsInFlight, decoderLimits: configuration.decoderLimits)
+        machine = Machine(settings: Machine.Settings(configuration))
+        readBuffer = .allocate(byteCount: Self.readBufferBytes, alignment: 16)
     }
 
     deinit {
@@ -101,28 +80,21 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
 
     /// Begins connecting. Safe from any thread.
     public func start() {
-        loop.execute { [self] in
-            guard phase == .idle else { return }
-            connect()
-        }
+        loop.execute { [self] in apply(machine.start(at: loop.now)) }
     }
 
     /// Fails everything pending with `.shutdown`, closes the socket and stops reconnecting.
     public func shutdown() {
-        loop.execute { [self] in
-            guard phase != .shutDown else { return }
-            phase = .shutDown
-            fail(with: .shutdown)
-        }
+        loop.execute { [self] in apply(machine.shutdown()) }
     }
 
-    public var status: RedisStatus { shared.withLock { $0.status } }
+    public var status: RedisStatus { pipeline.status }
 
     /// True while commands are accepted (the link is up and the handshake done).
-    public var isUp: Bool { shared.withLock { $0.accepting } }
+    public var isUp: Bool { pipeline.shared.withLock { $0.status.state == .up } }
 
     /// Commands submitted and not yet answered.
-    public var commandsInFlight: Int { inFlight.load(ordering: .relaxed) }
+    public var commandsInFlight: Int { pipeline.inFlight.load(ordering: .relaxed) }
 
     /// Queues `commandCount` commands, encoded back to back in `bytes` (see `RESPEncoder`). Their replies reach
     /// `handler` on the loop thread with tags `0..<commandCount`, in order.
@@ -132,172 +104,120 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
     /// contiguously, so a `MULTI … EXEC` block is never interleaved with other submissions.
     public func submit(encoded bytes: UnsafeRawBufferPointer, commandCount: Int, handler: any RedisReplyHandler) throws(RedisError) {
         precondition(commandCount > 0, "a submission holds at least one command")
-        let before = inFlight.add(commandCount, ordering: .relaxed).oldValue
-        if before + commandCount > configuration.maxCommandsInFlight {
-            inFlight.subtract(commandCount, ordering: .relaxed)
-            throw .overloaded
-        }
-        enum Outcome { case queued(signal: Bool), down(String) }
         let inLoop = loop.inLoop
         let submittedAt = onSubmissionWaited != nil && !inLoop ? SystemClock().now() : nil
-        let outcome = shared.withLock { shared -> Outcome in
-            guard shared.accepting else {
-                return .down(shared.status.lastError ?? shared.status.state.rawValue)
-            }
-            shared.outbox.append(contentsOf: bytes)
-            for tag in 0..<commandCount {
-                shared.outboxTargets.append(.user(handler, tag: tag))
-            }
-            if shared.wakeupPending { return .queued(signal: false) }
-            shared.wakeupPending = true
-            shared.signalledAt = submittedAt
-            return .queued(signal: true)
-        }
-        switch outcome {
-        case .down(let reason):
-            inFlight.subtract(commandCount, ordering: .relaxed)
-            throw .notConnected(reason)
-        case .queued(let signal):
-            if signal {
-                // On the loop thread (a request processed inline) the flush is simply queued for this tick.
-                if inLoop { requestFlush() } else { loop.execute { [self] in requestFlush() } }
-            }
+        let mustSignal = try pipeline.submit(
+            encoded: bytes, commandCount: commandCount, handler: handler, submittedAt: submittedAt)
+        guard mustSignal else { return }
+        // On the loop thread (a request processed inline) the flush is simply queued for this tick.
+        if inLoop { requestFlush() } else { loop.execute { [self] in requestFlush() } }
+    }
+
+    // MARK: Actions
+
+    /// Performs the machine's actions in order. An action whose outcome is known at once (a connect that succeeded
+    /// or failed immediately) feeds the machine again, and the answer's actions run after the rest of this list.
+    func apply(_ actions: [Machine.Action]) {
+        var queue = actions
+        var next = 0
+        while next < queue.count {
+            let action = queue[next]
+            next += 1
+            queue += perform(action)
         }
     }
 
-    // MARK: Connecting
-
-    func connect() {
-        phase = .resolving
-        updateStatus { $0.state = .connecting }
-        connectDeadline = loop.now + configuration.connectTimeout
-        armTimer()
-        let url = configuration.url
-        if let address = SocketAddress(numericHost: url.host, port: url.port) {
-            open(address)
-            return
-        }
-        // getaddrinfo blocks on DNS, so it runs off the loop and hops back with the answer.
-        DispatchQueue.global().async { [self] in
-            let result = Result { () throws(SystemError) -> SocketAddress in
-                try SocketAddress.resolve(host: url.host, port: url.port)
-            }
-            loop.execute { [self] in
-                guard phase == .resolving else { return }
-                switch result {
-                case .success(let address): open(address)
-                case .failure(let error): connectionFailed("cannot resolve \(url.host): \(error)")
+    private func perform(_ action: Machine.Action) -> [Machine.Action] {
+        switch action {
+        case .resolve(let host, let port, let attempt):
+            resolver(host, port) { [weak self] result in
+                guard let self else { return }
+                loop.execute { [self] in
+                    switch result {
+                    case .success(let addresses):
+                        apply(machine.resolved(addresses, attempt: attempt, at: loop.now))
+                    case .failure(let error):
+                        apply(machine.resolutionFailed("\(error)", attempt: attempt, at: loop.now))
+                    }
                 }
             }
+        case .connect(let address):
+            return open(address)
+        case .sendHandshake(let step):
+            pipeline.appendHandshake(
+                machine.command(for: step), now: loop.now, deadline: loop.now + configuration.connectTimeout)
+            requestFlush()
+        case .closeSocket:
+            closeSocket()
+        case .publish(let status):
+            pipeline.publish(status)
+        case .announce(let status):
+            onStatusChange?(status)
+        case .failPending(let sent, let unsent):
+            pipeline.failAll(sent: sent, unsent: unsent)
+        case .scheduleTimer(let deadline):
+            armTimer(at: deadline)
+        case .cancelTimer:
+            cancelTimer()
         }
+        return []
     }
 
-    func open(_ address: SocketAddress) {
-        phase = .connecting
+    // MARK: The socket
+
+    /// Opens a socket and starts a non-blocking connect to `address`; the outcome arrives as writability, or at once.
+    private func open(_ address: SocketAddress) -> [Machine.Action] {
+        let connectedAtOnce: Bool
         do {
             fd = try Posix.socket(domain: address.family, type: Int32(SOCK_STREAM.rawValue))
-            if address.family != AF_UNIX {
-                try? Posix.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
-            }
+            try? Posix.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
             switch try Posix.connect(fd, address) {
-            case .processed:
-                registration = try loop.register(fd: fd, interest: .readable, handler: self)
-                connected()
-            case .wouldBlock:
-                registration = try loop.register(fd: fd, interest: .writable, handler: self)
+            case .processed: connectedAtOnce = true
+            case .wouldBlock: connectedAtOnce = false
             }
         } catch {
-            connectionFailed("connect to \(address): \(error)")
+            return machine.connectFailed("\(error)", at: loop.now)
         }
-    }
-
-    func connected() {
-        phase = .handshaking
-        if let registration { try? loop.modify(registration, interest: .readable) }
-        var hello: [RESPArgument] = [.staticString("HELLO"), .staticString("3")]
-        if let password = configuration.url.password {
-            hello += [.staticString("AUTH"), .string(configuration.url.username ?? "default"), .string(password)]
+        do {
+            registration = try loop.register(
+                fd: fd, interest: connectedAtOnce ? .readable : .writable, handler: self)
+        } catch {
+            return machine.linkFailed(.connectionLost("epoll_ctl: \(error)"), at: loop.now)
         }
-        sendHandshake(hello, step: .hello)
+        return connectedAtOnce ? machine.connected(at: loop.now) : []
     }
 
-    func sendHandshake(_ arguments: [RESPArgument], step: HandshakeStep) {
-        RESPEncoder.appendCommand(arguments, to: &out)
-        fifo.append(Pending(
-            target: .handshake(step), deadline: connectDeadline ?? loop.now + configuration.connectTimeout,
-            sentAt: loop.now))
-        requestFlush()
+    private func closeSocket() {
+        if let registration { loop.deregister(registration) }
+        registration = nil
+        if fd >= 0 { Posix.close(fd) }
+        fd = -1
+        pipeline.resetLink()
     }
 
-    func handshakeReplied(_ step: HandshakeStep, _ reply: RESPValue) {
-        let url = configuration.url
-        switch (step, reply) {
-        case (.hello, .error(let message)):
-            let error = RedisServerError(message)
-            // Servers before Redis 6 do not know HELLO: stay on RESP2 and authenticate the old way.
-            guard error.code == "NOPROTO" || error.message.lowercased().contains("unknown command") else {
-                connectionFailed("handshake: \(error)")
-                return
-            }
-            speaksRESP3 = false
-            if let password = url.password {
-                var auth: [RESPArgument] = [.staticString("AUTH")]
-                if let username = url.username { auth.append(.string(username)) }
-                auth.append(.string(password))
-                sendHandshake(auth, step: .auth)
-            } else {
-                selectOrFinish()
-            }
-        case (.hello, _):
-            speaksRESP3 = true
-            selectOrFinish()
-        case (.auth, .error(let message)), (.select, .error(let message)):
-            connectionFailed("handshake: \(RedisServerError(message))")
-        case (.auth, _):
-            selectOrFinish()
-        case (.select, _):
-            becameReady()
+    /// Sets what epoll watches for. A failed `epoll_ctl` is a link failure, as it is fatal to an HTTP connection:
+    /// a socket the loop can no longer watch would leave its commands unanswered until the command timeout.
+    /// Returns false when the link was failed.
+    private func watch(_ interest: EpollEvents) -> Bool {
+        guard let registration else { return false }
+        do {
+            try loop.modify(registration, interest: interest)
+            return true
+        } catch {
+            apply(machine.linkFailed(.connectionLost("epoll_ctl: \(error)"), at: loop.now))
+            return false
         }
-    }
-
-    func selectOrFinish() {
-        if configuration.url.database != 0 {
-            sendHandshake([.staticString("SELECT"), .integer(configuration.url.database)], step: .select)
-        } else {
-            becameReady()
-        }
-    }
-
-    func becameReady() {
-        phase = .up
-        connectDeadline = nil
-        failedAttempts = 0
-        let reconnected = everConnected
-        everConnected = true
-        updateStatus { status in
-            status.state = .up
-            status.lastError = nil
-            status.protocolVersion = speaksRESP3 ? 3 : 2
-            if reconnected { status.reconnects += 1 }
-        }
-        shared.withLock { $0.accepting = true }
-        onStatusChange?(status)
-        armTimer()
-    }
-
-    func connectionFailed(_ reason: String) {
-        fail(with: .connectionLost(reason), statusReason: reason)
     }
 
     // MARK: Events
 
     public func handleEvents(_ events: EpollEvents) {
-        if phase == .connecting {
+        if machine.isConnecting {
             let code = (try? Posix.socketError(fd)) ?? ECONNREFUSED
             if code != 0 {
-                connectionFailed("connect to \(configuration.url.host):\(configuration.url.port): \(SystemError("connect", errno: code))")
-            } else {
-                connected()
+                apply(machine.connectFailed("\(SystemError("connect", errno: code))", at: loop.now))
+            } else if watch(.readable) {
+                apply(machine.connected(at: loop.now))
             }
             return
         }
@@ -309,73 +229,99 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
         }
     }
 
-    func read() {
-        var budget = 4
+    private func read() {
+        var budget = Self.readsPerEvent
         while budget > 0 && fd >= 0 {
             budget -= 1
             let result: IOResult<Int>
             do {
                 result = try Posix.read(fd, into: readBuffer)
             } catch {
-                fail(with: .connectionLost("\(error)"))
+                apply(machine.linkFailed(.connectionLost("\(error)"), at: loop.now))
                 return
             }
             switch result {
             case .wouldBlock:
                 return
             case .processed(0):
-                fail(with: .connectionLost("server closed the connection"))
+                apply(machine.linkFailed(.connectionLost("server closed the connection"), at: loop.now))
                 return
             case .processed(let count):
-                decoder.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
+                pipeline.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
                 deliverReplies()
                 if count < readBuffer.count { return }
             }
         }
     }
 
-    func deliverReplies() {
-        var roundTripObserved = onRoundTrip == nil
+    private func deliverReplies() {
         while fd >= 0 {
-            let reply: RESPValue
-            do {
-                guard let next = try decoder.next() else { break }
-                reply = next
-            } catch {
-                fail(with: .connectionLost("protocol error: \(error)"))
+            switch pipeline.deliverReplies(now: loop.now, onRoundTrip: onRoundTrip) {
+            case .drained:
                 return
-            }
-            var value = reply
-            if case .attributed(_, let inner) = value { value = inner }
-            if case .push = value { continue }  // out-of-band RESP3 pushes answer no command
-            guard fifoHead < fifo.count else {
-                fail(with: .connectionLost("protocol error: a reply arrived with no command waiting"))
-                return
-            }
-            let pending = fifo[fifoHead]
-            fifoHead += 1
-            if fifoHead == fifo.count {
-                fifo.removeAll(keepingCapacity: true)
-                fifoHead = 0
-            } else if fifoHead >= 4096 && fifoHead * 2 >= fifo.count {
-                fifo.removeSubrange(0..<fifoHead)
-                fifoHead = 0
-            }
-            switch pending.target {
-            case .handshake(let step):
-                handshakeReplied(step, value)
-            case .user(let handler, let tag):
-                inFlight.subtract(1, ordering: .relaxed)
-                if !roundTripObserved {
-                    roundTripObserved = true
-                    onRoundTrip?(loop.now.nanoseconds(since: pending.sentAt), loop.now)
-                }
-                if case .error(let message) = value {
-                    handler.redisReplied(.failure(.server(RedisServerError(message))), tag: tag)
-                } else {
-                    handler.redisReplied(.success(value), tag: tag)
-                }
+            case .handshakeReply(let reply):
+                apply(machine.handshakeReplied(reply, at: loop.now))
+            case .violation(let reason):
+                apply(machine.linkFailed(.connectionLost(reason), at: loop.now))
             }
         }
+    }
+
+    // MARK: Writing
+
+    func requestFlush() {
+        guard !flushQueued else { return }
+        flushQueued = true
+        loop.requestFlush(self)
+    }
+
+    public func flush() {
+        flushQueued = false
+        let now = loop.now
+        let (commands, signalledAt) = pipeline.takeOutbox(now: now, deadline: now + configuration.commandTimeout)
+        if let signalledAt, let onSubmissionWaited {
+            let waited = SystemClock().now()
+            onSubmissionWaited(waited.nanoseconds(since: signalledAt), waited)
+        }
+        if commands > 0 {
+            onBatchWritten?(commands)
+            if timer == nil, let deadline = pipeline.oldestDeadline { armTimer(at: deadline) }
+        }
+        write()
+    }
+
+    /// One send of everything buffered; leftovers wait for EPOLLOUT.
+    private func write() {
+        guard fd >= 0, machine.isLinked, pipeline.hasUnsentBytes else { return }
+        let bytesLeft: Bool
+        do {
+            bytesLeft = try pipeline.send(to: fd)
+        } catch {
+            apply(machine.linkFailed(.connectionLost("\(error)"), at: loop.now))
+            return
+        }
+        _ = watch(bytesLeft ? [.readable, .writable] : .readable)
+    }
+
+    // MARK: The timer
+
+    /// Arms the one timer for `deadline` unless it already fires no later; an early firing asks the machine again.
+    private func armTimer(at deadline: MonotonicInstant) {
+        if let armed = timerDeadline, armed <= deadline { return }
+        if let timer { loop.cancelTimer(timer) }
+        timerDeadline = deadline
+        timer = loop.scheduleTimer(at: deadline) { [weak self] in self?.timerFired() }
+    }
+
+    private func cancelTimer() {
+        if let timer { loop.cancelTimer(timer) }
+        timer = nil
+        timerDeadline = nil
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerDeadline = nil
+        apply(machine.timerFired(at: loop.now, oldestCommandDeadline: pipeline.oldestDeadline))
     }
 }

@@ -6,7 +6,10 @@ public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
     public var password: String?
     public var database: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil,
+    /// The port Redis listens on unless told otherwise (its IANA registration), used when the URL names none.
+    public static let defaultPort = 6379
+
+    public init(host: String = "127.0.0.1", port: Int = defaultPort, username: String? = nil, password: String? = nil,
                 database: Int = 0) {
         self.host = host
         self.port = port
@@ -50,7 +53,7 @@ public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
             }
         }
         var host = String(rest)
-        var port = 6379
+        var port = Self.defaultPort
         if rest.hasPrefix("[") {
             guard let close = rest.firstIndex(of: "]") else { throw ParseError(description: "unterminated IPv6 host") }
             host = String(rest[rest.index(after: rest.startIndex)..<close])

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import RedisServerLauncher
 
 /// Ports, directories and programs of the machine the tests run on.
 public enum TestEnvironment {
@@ -53,11 +54,6 @@ public enum TestEnvironment {
 
     /// Finds a program on PATH, or in the usual system directories when PATH lacks them.
     public static func which(_ program: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        for directory in path.split(separator: ":") + ["/usr/bin", "/usr/local/bin", "/usr/sbin"] {
-            let candidate = "\(directory)/\(program)"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return nil
+        RedisServerLauncher.which(program)
     }
 }

@@ -20,6 +20,11 @@ final class Consumer {
     /// a share of a burst instead of one thread taking it all.
     static let jobsPerPop = 16
 
+    /// The encode buffer is kept between requests up to this size. A request encodes to about its body plus ~100
+    /// bytes of RESP framing per event, so a full default one (1 MiB, 1,000 events) needs ~1.1 MiB; a buffer grown
+    /// beyond this by an outsized request (a larger `--max-body`, an inflated body) is freed, not kept per thread.
+    static let retainedCommandBytes = 4 << 20
+
     /// Runs until the queue is closed and drained.
     func run(_ queue: WorkQueue<IngestJob>) {
         var batch: [IngestJob] = []
@@ -63,7 +68,7 @@ final class Consumer {
         commands.removeAll(keepingCapacity: true)
         encode(batch)
         let request = IngestRequest(
-            gateway: context, responder: job.responder, eventCount: batch.events.count,
+            context: context, responder: job.responder, eventCount: batch.events.count,
             admittedEvents: job.admittedEvents, isBatch: batch.isArray)
         if let last = batch.events.last {
             request.holdsSampleCandidate = context.offerSample(last.data, from: request)
@@ -78,7 +83,7 @@ final class Consumer {
             let message = error == .overloaded ? "redis pipeline full" : "redis unavailable"
             reject(job, .redisUnavailable, Responses.unavailable(message))
         }
-        if commands.capacity > 4 << 20 { commands = [] }
+        if commands.capacity > Self.retainedCommandBytes { commands = [] }
     }
 
     private func reject(_ job: IngestJob, _ reason: RejectReason, _ response: HTTPResponse) {

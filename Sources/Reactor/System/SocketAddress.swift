@@ -2,7 +2,7 @@ import CReactorShim
 import Glibc
 
 /// An IPv4 or IPv6 socket address, stored as the C struct the kernel wants so `bind`/`connect` need no conversion.
-public struct SocketAddress: Sendable, CustomStringConvertible {
+public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
     private enum Storage: @unchecked Sendable {
         case v4(sockaddr_in)
         case v6(sockaddr_in6)
@@ -41,24 +41,51 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// Resolves a host name with `getaddrinfo`. This may block on DNS: call it at startup or from a worker thread,
-    /// never on the loop thread.
+    /// Resolves a host name with `getaddrinfo` and returns its first address. This may block on DNS: call it at
+    /// startup or from a thread of its own, never on the loop thread.
     public static func resolve(host: String, port: Int) throws(SystemError) -> SocketAddress {
-        if let numeric = SocketAddress(numericHost: host, port: port) { return numeric }
+        try resolveAll(host: host, port: port)[0]
+    }
+
+    /// Every address `getaddrinfo` returns for a host name, in its order (RFC 6724: the one most likely to work
+    /// first), without duplicates; never empty. A client should try them in turn: `localhost` may list `::1` before
+    /// `127.0.0.1`, and a server bound to only one of them refuses the other. This may block on DNS: call it at
+    /// startup or from a thread of its own, never on the loop thread.
+    public static func resolveAll(host: String, port: Int) throws(SystemError) -> [SocketAddress] {
+        if let numeric = SocketAddress(numericHost: host, port: port) { return [numeric] }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_family = AF_UNSPEC
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
-        guard status == 0, let first = list else {
+        guard status == 0, list != nil else {
             throw SystemError("getaddrinfo(\(host))", errno: status == EAI_SYSTEM ? Glibc.errno : EHOSTUNREACH)
         }
         defer { freeaddrinfo(list) }
-        var storage = sockaddr_storage()
-        withUnsafeMutableBytes(of: &storage) { raw in
-            raw.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+        var addresses: [SocketAddress] = []
+        var entry = list
+        while let current = entry {
+            entry = current.pointee.ai_next
+            let family = current.pointee.ai_family
+            guard family == AF_INET || family == AF_INET6, let source = current.pointee.ai_addr else { continue }
+            var storage = sockaddr_storage()
+            withUnsafeMutableBytes(of: &storage) { raw in
+                raw.copyMemory(from: UnsafeRawBufferPointer(start: source, count: Int(current.pointee.ai_addrlen)))
+            }
+            let address = SocketAddress(storage)
+            if !addresses.contains(address) { addresses.append(address) }
         }
-        return SocketAddress(storage)
+        guard !addresses.isEmpty else { throw SystemError("getaddrinfo(\(host))", errno: EHOSTUNREACH) }
+        return addresses
+    }
+
+    /// Same family, address and port (and, for IPv6, flow label and scope), compared as the kernel would see them.
+    public static func == (lhs: SocketAddress, rhs: SocketAddress) -> Bool {
+        lhs.withSockAddr { left, leftLength in
+            rhs.withSockAddr { right, rightLength in
+                leftLength == rightLength && memcmp(left, right, Int(leftLength)) == 0
+            }
+        }
     }
 
     public var family: Int32 {

@@ -10,12 +10,13 @@ final class ConnectionHarness {
     private let statusLog = LockedLog<RedisStatus>()
     private var stopped = false
 
-    /// Starts connecting at once. Every status change is recorded, so a test can see a transition however briefly
-    /// it lasted.
-    init(_ configuration: RedisConfiguration) throws {
+    /// Starts connecting at once, after `prepare` has seen the connection. Every status change is recorded, so a
+    /// test can see a transition however briefly it lasted.
+    init(_ configuration: RedisConfiguration, prepare: (RedisConnection) -> Void = { _ in }) throws {
         (loop, thread) = try EventLoop.startThread(name: "redis-test")
         connection = RedisConnection(loop: loop, configuration: configuration)
         connection.onStatusChange = { [statusLog] status in statusLog.append(status) }
+        prepare(connection)
         connection.start()
     }
 
