@@ -44,19 +44,27 @@ extension Processor {
     }
 
     /// Encodes `encodeSliceEntries` entries per loop turn, so that the socket writes and reads of the batch
-    /// being written to InfluxDB are not held up behind a whole batch of encoding.
-    private func encoded(_ newBatch: Batch, deliveries: [String: Int], from start: Int = 0) {
-        var next = newBatch
-        let end = min(start + Self.encodeSliceEntries, next.entries.count)
-        next.encode(start..<end, with: encoder, deliveries: deliveries, maxDeliveries: config.maxDeliveries)
-        if end < next.entries.count {
+    /// being written to InfluxDB are not held up behind a whole batch of encoding. The batch stays in `encoding`
+    /// meanwhile: handed from turn to turn as a value, its lines (up to a megabyte) were copied at every turn.
+    private func encoded(_ newBatch: Batch, deliveries: [String: Int]) {
+        encoding = newBatch
+        encodeSlice(from: 0, deliveries: deliveries)
+    }
+
+    private func encodeSlice(from start: Int, deliveries: [String: Int]) {
+        guard encoding != nil else { return }
+        let end = min(start + Self.encodeSliceEntries, encoding!.entries.count)
+        encoding!.encode(start..<end, with: &encoder, deliveries: deliveries, maxDeliveries: config.maxDeliveries)
+        if end < encoding!.entries.count {
             readPhase = .encoding
             loop.scheduleTimer(after: .zero) { [weak self] in
                 guard let self, self.lifecycle != .stopped else { return }
-                self.encoded(next, deliveries: deliveries, from: end)
+                self.encodeSlice(from: end, deliveries: deliveries)
             }
             return
         }
+        var next = encoding!
+        encoding = nil
         next.planWrite()
         ready.append(next)
         readPhase = .idle

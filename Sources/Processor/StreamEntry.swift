@@ -10,12 +10,36 @@ public struct StreamEntryID: Comparable, Hashable, Sendable, CustomStringConvert
         self.sequence = sequence
     }
 
+    /// Digits, a dash, digits; nothing else (no sign, no spaces), as Redis writes it.
     public init?(_ text: some StringProtocol) {
-        guard let dash = text.firstIndex(of: "-"),
-            let milliseconds = UInt64(text[..<dash]),
-            let sequence = UInt64(text[text.index(after: dash)...])
-        else { return nil }
-        self.init(milliseconds: milliseconds, sequence: sequence)
+        var parts: (UInt64, UInt64) = (0, 0)
+        var digits = (0, 0)
+        var inSequence = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "-") && !inSequence {
+                inSequence = true
+                continue
+            }
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            if inSequence {
+                guard let next = Self.appending(digit, to: parts.1) else { return nil }
+                parts.1 = next
+                digits.1 += 1
+            } else {
+                guard let next = Self.appending(digit, to: parts.0) else { return nil }
+                parts.0 = next
+                digits.0 += 1
+            }
+        }
+        guard digits.0 > 0, digits.1 > 0 else { return nil }
+        self.init(milliseconds: parts.0, sequence: parts.1)
+    }
+
+    private static func appending(_ digit: UInt8, to value: UInt64) -> UInt64? {
+        let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
+        let (sum, carry) = times10.addingReportingOverflow(UInt64(digit))
+        return overflow || carry ? nil : sum
     }
 
     public static func < (lhs: Self, rhs: Self) -> Bool {
@@ -25,20 +49,47 @@ public struct StreamEntryID: Comparable, Hashable, Sendable, CustomStringConvert
     public var description: String { "\(milliseconds)-\(sequence)" }
 }
 
-/// One entry as read from the stream: its ID as Redis spelled it and its field/value pairs, raw. `fields` is nil
+/// One entry as read from the stream: its ID as Redis spelled it and its field/value pairs, raw. The pairs are nil
 /// for an entry still pending in the group but already deleted from the stream (XREADGROUP answers `[id, nil]`).
+///
+/// The pairs stay the reply's own flat array `[name, value, name, value, ...]` of bulk strings: copying them into
+/// an array of tuples cost an allocation and six reference counts per entry, for no reader that needs it.
 public struct StreamEntry: Sendable {
     public var id: String
-    public var fields: [(name: [UInt8], value: [UInt8])]?
+    var flatFields: [RESPValue]?
 
     public init(id: String, fields: [(name: [UInt8], value: [UInt8])]?) {
         self.id = id
-        self.fields = fields
+        flatFields = fields.map { $0.flatMap { [RESPValue.bulkString($0.name), .bulkString($0.value)] } }
+    }
+
+    init(id: String, flatFields: [RESPValue]?) {
+        self.id = id
+        self.flatFields = flatFields
+    }
+
+    /// Whether the entry still exists in the stream.
+    var exists: Bool { flatFields != nil }
+
+    /// The pairs, in the order Redis sent them.
+    public var fields: [(name: [UInt8], value: [UInt8])]? {
+        guard let flat = flatFields else { return nil }
+        return stride(from: 0, to: flat.count - 1, by: 2).map { (Self.bytes(flat[$0]), Self.bytes(flat[$0 + 1])) }
     }
 
     /// The value of the first field called `name`.
     public func field(_ name: String) -> [UInt8]? {
-        fields?.first { $0.name.elementsEqual(name.utf8) }?.value
+        field(Array(name.utf8))
+    }
+
+    func field(_ name: [UInt8]) -> [UInt8]? {
+        guard let flat = flatFields else { return nil }
+        var index = 0
+        while index + 1 < flat.count {
+            if Self.bytes(flat[index]) == name { return Self.bytes(flat[index + 1]) }
+            index += 2
+        }
+        return nil
     }
 
     /// The entries in a reply to XRANGE, XREADGROUP (one stream), XAUTOCLAIM's second element: an array of
@@ -51,18 +102,11 @@ public struct StreamEntry: Sendable {
             guard case .array(let parts) = item, parts.count == 2, let id = parts[0].string else { continue }
             switch parts[1] {
             case .array(let flat), .set(let flat):
-                var fields: [(name: [UInt8], value: [UInt8])] = []
-                fields.reserveCapacity(flat.count / 2)
-                var index = 0
-                while index + 1 < flat.count {
-                    fields.append((bytes(flat[index]), bytes(flat[index + 1])))
-                    index += 2
-                }
-                entries.append(StreamEntry(id: id, fields: fields))
+                entries.append(StreamEntry(id: id, flatFields: flat))
             case .map(let pairs):
-                entries.append(StreamEntry(id: id, fields: pairs.map { (bytes($0.key), bytes($0.value)) }))
+                entries.append(StreamEntry(id: id, flatFields: pairs.flatMap { [$0.key, $0.value] }))
             default:
-                entries.append(StreamEntry(id: id, fields: nil))
+                entries.append(StreamEntry(id: id, flatFields: nil))
             }
         }
         return entries
@@ -82,7 +126,7 @@ public struct StreamEntry: Sendable {
         }
     }
 
-    private static func bytes(_ value: RESPValue) -> [UInt8] {
+    static func bytes(_ value: RESPValue) -> [UInt8] {
         switch value {
         case .bulkString(let bytes): return bytes
         case .verbatimString(_, let text): return text

@@ -4,7 +4,12 @@ enum Timestamp {
     /// millisecond are dropped (the point's sub-millisecond digits carry the entry ID instead, see `PointEncoder`).
     /// Nil for anything else.
     static func epochMilliseconds(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { epochMilliseconds($0) }
+    }
+
+    /// The same over the text's UTF-8 bytes.
+    static func epochMilliseconds(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard bytes.count >= 20 else { return nil }
         func number(_ start: Int, _ count: Int) -> Int? {
             var value = 0
