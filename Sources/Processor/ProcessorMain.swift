@@ -49,7 +49,8 @@ extension Processor {
         }
         processor.start()
 
-        let box = ServerBox(server)
+        // `stop` calls back on the loop thread, the only place the server may be used: LoopBound checks it.
+        let boundServer = LoopBound(server, loop: loop)
         let received = Atomic<Int>(0)
         let signals = [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")].map { number, name in
             signal(number, SIG_IGN)
@@ -61,7 +62,7 @@ extension Processor {
                 }
                 logger.info("shutting down", ["signal": name])
                 processor.stop(timeout: drainTimeout) {
-                    box.server.closeAll()
+                    boundServer.value.closeAll()
                     loop.stop()
                 }
             }
@@ -73,10 +74,4 @@ extension Processor {
         logger.info("stopped", ["acked": "\(processor.metrics.entriesAcked.value)"])
         return 0
     }
-}
-
-/// Hands the server to the signal handler, which only uses it through `loop`-thread callbacks.
-private final class ServerBox: @unchecked Sendable {
-    let server: HTTPServer
-    init(_ server: HTTPServer) { self.server = server }
 }
