@@ -60,25 +60,72 @@ final class Consumer {
         }
         job.admittedEvents = settled
 
-        commands.removeAll(keepingCapacity: true)
-        encode(batch)
         let request = IngestRequest(
             gateway: context, responder: job.responder, eventCount: batch.events.count,
             admittedEvents: job.admittedEvents, isBatch: batch.isArray)
         if let last = batch.events.last {
             request.holdsSampleCandidate = context.offerSample(last.data, from: request)
         }
-        let submitted = commands.withUnsafeBytes { bytes in
-            Result { () throws(RedisError) in
-                try context.redis.submit(encoded: bytes, commandCount: request.commandCount, handler: request)
+        let stream = context.shards
+        let parts = Self.split(batch, over: stream.shards)
+        if parts.count == 1 {
+            submit(batch.events.indices, of: batch, shard: parts[0].shard, in: stream, handler: request,
+                   commandCount: request.commandCount)
+        } else {
+            request.expectParts(parts.count)
+            for part in parts {
+                let handler = IngestPart(request: request, eventCount: part.events.count, isBatch: batch.isArray)
+                submit(part.events, of: batch, shard: part.shard, in: stream, handler: handler,
+                       commandCount: handler.commandCount, failingTo: request)
             }
         }
-        if case .failure(let error) = submitted {
-            if request.holdsSampleCandidate { context.sampleSettled(by: request, stored: false) }
-            let message = error == .overloaded ? "redis pipeline full" : "redis unavailable"
-            reject(job, .redisUnavailable, Responses.unavailable(message))
-        }
         if commands.capacity > 4 << 20 { commands = [] }
+    }
+
+    /// Encodes the events at `indices` for their shard and submits them. A submission refused at once is answered
+    /// with that failure: the handler of a request that is one part is touched by no other thread yet, so it is
+    /// answered here; a part of several is counted on the loop thread, where its siblings' replies arrive.
+    private func submit<Indices: Collection<Int>>(
+        _ indices: Indices, of batch: TelemetryBatch, shard: Int, in stream: ShardedStream,
+        handler: any RedisReplyHandler, commandCount: Int, failingTo parent: IngestRequest? = nil
+    ) {
+        commands.removeAll(keepingCapacity: true)
+        encode(indices, of: batch, key: stream.shards.keys[shard])
+        let submitted = commands.withUnsafeBytes { bytes in
+            Result { () throws(RedisError) in
+                try context.redis.submit(
+                    encoded: bytes, commandCount: commandCount, slot: stream.slots[shard], handler: handler)
+            }
+        }
+        guard case .failure(let error) = submitted else { return }
+        if let parent {
+            let message = error == .overloaded ? "redis pipeline full" : "redis unavailable"
+            let loop = context.loop
+            if loop.inLoop {
+                parent.partNotSubmitted(.unavailable(message))
+            } else {
+                loop.execute { parent.partNotSubmitted(.unavailable(message)) }
+            }
+        } else {
+            for tag in 0..<commandCount { handler.redisReplied(.failure(error), tag: tag) }
+        }
+    }
+
+    /// The events of each shard the batch touches, in the order of each shard's first event; each shard's events in
+    /// the order sent, so a device's readings keep their order.
+    static func split(_ batch: TelemetryBatch, over shards: StreamShards) -> [(shard: Int, events: [Int])] {
+        guard shards.count > 1 else { return [(0, Array(batch.events.indices))] }
+        var parts: [(shard: Int, events: [Int])] = []
+        var partOfShard = [Int](repeating: -1, count: shards.count)
+        for index in batch.events.indices {
+            let shard = shards.shard(of: batch.events[index].deviceID)
+            if partOfShard[shard] < 0 {
+                partOfShard[shard] = parts.count
+                parts.append((shard, []))
+            }
+            parts[partOfShard[shard]].events.append(index)
+        }
+        return parts
     }
 
     private func reject(_ job: IngestJob, _ reason: RejectReason, _ response: HTTPResponse) {
@@ -87,12 +134,13 @@ final class Consumer {
         job.responder.respond(response)
     }
 
-    /// `XADD <stream> [MAXLEN ~ n] * device_id <id> priority <P> data <json>` per event; a batch is wrapped in
-    /// MULTI/EXEC so Redis stores all of it or none of it.
-    private func encode(_ batch: TelemetryBatch) {
+    /// `XADD <key> [MAXLEN ~ n] * device_id <id> priority <P> data <json>` per event; a batch is wrapped in
+    /// MULTI/EXEC so Redis stores all of it (all of this shard's part) or none of it.
+    private func encode<Indices: Collection<Int>>(_ indices: Indices, of batch: TelemetryBatch, key: String) {
         if batch.isArray { RESPEncoder.appendCommand([.staticString("MULTI")], to: &commands) }
-        for event in batch.events {
-            var arguments: [RESPArgument] = [.staticString("XADD"), .string(context.stream)]
+        for index in indices {
+            let event = batch.events[index]
+            var arguments: [RESPArgument] = [.staticString("XADD"), .string(key)]
             if let maxLength = context.streamMaxLength {
                 arguments += [.staticString("MAXLEN"), .staticString("~"), .integer(maxLength)]
             }

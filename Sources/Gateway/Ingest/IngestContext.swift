@@ -5,11 +5,15 @@ import Synchronization
 /// What the consumers and the Redis reply handlers share: where events go and how they are accounted for.
 final class IngestContext: Sendable {
     let loop: EventLoop
-    let redis: RedisConnection
+    let redis: RedisRouter
     let admission: Admission
     let metrics: GatewayMetrics
     let stalls: StallMonitor
     let stream: String
+    /// `--stream-shards` when given; otherwise the shards follow the mode Redis turned out to be in.
+    private let configuredShards: ShardedStream?
+    private let standaloneShards: ShardedStream
+    private let clusterShards: ShardedStream
     let streamMaxLength: Int?
     let limits: TelemetryLimits
     private let samples = Mutex(Samples())
@@ -21,16 +25,25 @@ final class IngestContext: Sendable {
         var candidate: (owner: ObjectIdentifier, event: [UInt8])?
     }
 
-    init(loop: EventLoop, redis: RedisConnection, admission: Admission, metrics: GatewayMetrics,
-         stalls: StallMonitor, stream: String, streamMaxLength: Int?, limits: TelemetryLimits) {
+    init(loop: EventLoop, redis: RedisRouter, admission: Admission, metrics: GatewayMetrics,
+         stalls: StallMonitor, stream: String, streamShards: Int?, streamMaxLength: Int?, limits: TelemetryLimits) {
         self.loop = loop
         self.redis = redis
         self.admission = admission
         self.metrics = metrics
         self.stalls = stalls
         self.stream = stream
+        configuredShards = streamShards.map { ShardedStream(stream: stream, count: $0) }
+        standaloneShards = ShardedStream(stream: stream, count: 1)
+        clusterShards = ShardedStream(stream: stream, count: StreamShards.clusterDefaultCount)
         self.streamMaxLength = streamMaxLength
         self.limits = limits
+    }
+
+    /// Where events go now: the configured shards, else one stream on a standalone Redis and
+    /// `StreamShards.clusterDefaultCount` shards in a cluster.
+    var shards: ShardedStream {
+        configuredShards ?? (redis.isCluster ? clusterShards : standaloneShards)
     }
 
     /// The stored JSON of a recent event Redis acknowledged (for GET /status).
@@ -53,5 +66,16 @@ final class IngestContext: Sendable {
             if stored { samples.latest = candidate.event }
             samples.candidate = nil
         }
+    }
+}
+
+/// A stream's shards with the cluster hash slot of each shard's key, computed once.
+struct ShardedStream: Sendable {
+    let shards: StreamShards
+    let slots: [HashSlot]
+
+    init(stream: String, count: Int) {
+        shards = StreamShards(stream: stream, count: count)
+        slots = shards.keys.map { HashSlot(key: $0) }
     }
 }

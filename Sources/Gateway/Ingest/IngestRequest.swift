@@ -1,11 +1,14 @@
 import Reactor
 import RespClient
 
-/// The Redis side of one POST /telemetry: collects the replies of its commands and answers the client once all are
-/// in. Runs on the loop thread (RedisConnection calls handlers there), so it needs no locking.
+/// The Redis side of one POST /telemetry: collects the outcome of each part and answers the client once all are in.
+/// Runs on the loop thread (Redis reply handlers are called there), so it needs no locking.
 ///
-/// A single event is one `XADD`. A batch is `MULTI`, one `XADD` per event, `EXEC`: Redis applies the block
-/// atomically, so a connection lost before `EXEC` stores nothing, and a 200 still means every event is stored.
+/// With one stream shard, or when every event of the request maps to the same shard, the request is one part and is
+/// itself the reply handler (no allocation beyond it on the common path). A batch spread over several shards is one
+/// part per shard, each its own `MULTI … EXEC` submitted on its own (in a cluster, to its own node) with an
+/// `IngestPart` as handler: 200 only when every part is stored. A part that fails does not undo the others, so a 503
+/// may leave some of the batch stored (at-least-once: the client's retry stores those events again).
 final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
     private let gateway: IngestContext
     private let responder: GatewayResponder
@@ -14,15 +17,11 @@ final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
     private let isBatch: Bool
     /// This request's last event is the candidate for /status's latest sample (see `IngestContext.offerSample`).
     var holdsSampleCandidate = false
-    let commandCount: Int
-    @exclusivity(unchecked) private var replies = 0
+    /// The replies of the request when it is one part.
+    @exclusivity(unchecked) private var own: IngestReplies
+    @exclusivity(unchecked) private var partsLeft = 1
     @exclusivity(unchecked) private var entryID: String?
-    @exclusivity(unchecked) private var failure: Failure?
-
-    private enum Failure {
-        case unavailable(String)
-        case rejectedByRedis(RedisServerError)
-    }
+    @exclusivity(unchecked) private var failure: IngestFailure?
 
     init(gateway: IngestContext, responder: GatewayResponder, eventCount: Int, admittedEvents: Int, isBatch: Bool) {
         self.gateway = gateway
@@ -30,50 +29,31 @@ final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
         self.eventCount = eventCount
         self.admittedEvents = admittedEvents
         self.isBatch = isBatch
-        self.commandCount = isBatch ? eventCount + 2 : 1
+        own = IngestReplies(eventCount: eventCount, isBatch: isBatch)
+    }
+
+    /// Commands of the request as one part.
+    var commandCount: Int { own.commandCount }
+
+    /// Splits the request into `count` parts, each answered through an `IngestPart`. Call before submitting any.
+    func expectParts(_ count: Int) {
+        partsLeft = count
+    }
+
+    /// A part that could not even be submitted. Call once per such part, after the others were submitted.
+    func partNotSubmitted(_ reason: IngestFailure) {
+        partFinished(entryID: nil, failure: reason)
     }
 
     func redisReplied(_ result: Result<RESPValue, RedisError>, tag: Int) {
-        replies += 1
-        switch result {
-        case .failure(let error):
-            record(error)
-        case .success(let value):
-            if !isBatch {
-                entryID = value.string
-            } else if tag == commandCount - 1 {
-                checkExecReply(value)
-            }
-        }
-        if replies == commandCount { finish() }
+        if own.take(result, tag: tag) { partFinished(entryID: own.entryID, failure: own.failure) }
     }
 
-    private func checkExecReply(_ value: RESPValue) {
-        guard case .array(let results) = value, results.count == eventCount else {
-            // A nil EXEC means the transaction was aborted: nothing was stored.
-            if failure == nil { failure = .unavailable("redis aborted the batch") }
-            return
-        }
-        for case .error(let message) in results where failure == nil {
-            failure = .rejectedByRedis(RedisServerError(message))
-        }
-    }
-
-    private func record(_ error: RedisError) {
-        guard failure == nil else { return }
-        switch error {
-        case .server(let serverError):
-            // EXECABORT only repeats the error of a command inside the block; keep the first, more precise one.
-            failure = .rejectedByRedis(serverError)
-        case .timeout:
-            failure = .unavailable("redis did not answer in time")
-        case .notConnected, .connectionLost:
-            failure = .unavailable("redis unavailable")
-        case .overloaded:
-            failure = .unavailable("redis pipeline full")
-        case .shutdown:
-            failure = .unavailable("shutting down")
-        }
+    func partFinished(entryID: String?, failure: IngestFailure?) {
+        if self.failure == nil { self.failure = failure }
+        if let entryID { self.entryID = entryID }
+        partsLeft -= 1
+        if partsLeft == 0 { finish() }
     }
 
     private func finish() {
@@ -83,21 +63,35 @@ final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
         switch failure {
         case nil:
             metrics.eventsStored.add(eventCount)
-            respond(isBatch ? Responses.accepted(eventCount) : Responses.stored(id: entryID ?? ""))
+            responder.respond(isBatch ? Responses.accepted(eventCount) : Responses.stored(id: entryID ?? ""))
         case .unavailable(let reason):
             metrics.countRejected(.redisUnavailable, events: eventCount)
-            respond(Responses.unavailable(reason))
+            responder.respond(Responses.unavailable(reason))
         case .rejectedByRedis(let error):
-            // Memory pressure and failover are transient: retry later. Anything else is a misconfiguration (e.g.
-            // WRONGTYPE: the stream key holds another type) that retrying will not fix.
-            let transient = ["OOM", "LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN"].contains(error.code)
+            // Memory pressure, failover and a cluster mid-change are transient: retry later. Anything else is a
+            // misconfiguration (e.g. WRONGTYPE: the stream key holds another type) that retrying will not fix.
+            let transient = ["OOM", "LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "MOVED", "ASK"]
+                .contains(error.code)
             metrics.countRejected(transient ? .redisUnavailable : .redisError, events: eventCount)
-            respond(transient ? Responses.unavailable("redis refused the write: \(error.code)")
-                              : Responses.error(500, "redis refused the write: \(error)"))
+            responder.respond(transient ? Responses.unavailable("redis refused the write: \(error.code)")
+                                        : Responses.error(500, "redis refused the write: \(error)"))
         }
     }
+}
 
-    private func respond(_ response: HTTPResponse) {
-        responder.respond(response)
+/// One shard's part of a request spread over several shards.
+final class IngestPart: RedisReplyHandler, @unchecked Sendable {
+    private let request: IngestRequest
+    @exclusivity(unchecked) private var replies: IngestReplies
+
+    init(request: IngestRequest, eventCount: Int, isBatch: Bool) {
+        self.request = request
+        replies = IngestReplies(eventCount: eventCount, isBatch: isBatch)
+    }
+
+    var commandCount: Int { replies.commandCount }
+
+    func redisReplied(_ result: Result<RESPValue, RedisError>, tag: Int) {
+        if replies.take(result, tag: tag) { request.partFinished(entryID: replies.entryID, failure: replies.failure) }
     }
 }

@@ -20,7 +20,7 @@ public final class Gateway: @unchecked Sendable {
     public let loop: EventLoop
     let metrics = GatewayMetrics()
     let stalls: StallMonitor
-    let redis: RedisConnection
+    let redis: RedisRouter
     let context: IngestContext
     let queue = WorkQueue<IngestJob>()
     private(set) var dispatcher: IngestDispatcher!
@@ -43,12 +43,13 @@ public final class Gateway: @unchecked Sendable {
         self.loop = loop
         self.startedAt = SystemClock().now()
         self.stalls = StallMonitor(logger: logger)
-        let redis = RedisConnection(loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: config.redisTimeout))
+        let redis = RedisRouter(loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: config.redisTimeout))
         self.redis = redis
         context = IngestContext(
             loop: loop, redis: redis,
             admission: Admission(capacity: config.queueSize, highPriorityShare: config.highPriorityReserve),
-            metrics: metrics, stalls: stalls, stream: config.stream, streamMaxLength: config.streamMaxLength,
+            metrics: metrics, stalls: stalls, stream: config.stream, streamShards: config.streamShards,
+            streamMaxLength: config.streamMaxLength,
             limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody))
         dispatcher = IngestDispatcher(loop: loop, queue: queue, context: context)
         let limits = HTTPParserLimits(maxBodyBytes: config.maxBody)
@@ -80,6 +81,7 @@ public final class Gateway: @unchecked Sendable {
                 logger.warn("redis down", ["error": status.lastError ?? "unknown"])
             }
         }
+        redis.onTopology = { logger.info($0) }
         redis.start()
         let context = self.context
         let queue = self.queue
@@ -94,6 +96,7 @@ public final class Gateway: @unchecked Sendable {
         }
         logger.info("listening", [
             "address": address.description, "redis": config.redis.description, "stream": config.stream,
+            "stream_shards": config.streamShards.map(String.init) ?? "auto",
             "workers": String(config.workers), "queue_size": String(config.queueSize), "version": Self.version,
         ])
         return address
