@@ -206,7 +206,13 @@ extension RedisRouter {
     /// submissions, and this one fails as not sent.
     func follow(_ redirect: ClusterRedirect, for submission: ClusterSubmission) {
         let connection: RedisConnection? = routing.withLock { routing in
-            if redirect.kind == .moved { routing.map = routing.map?.moving(redirect.slot, to: redirect.endpoint) }
+            switch redirect.kind {
+            case .moved:
+                routing.movedRedirects += 1
+                routing.map = routing.map?.moving(redirect.slot, to: redirect.endpoint)
+            case .ask:
+                routing.askRedirects += 1
+            }
             return routing.connections[redirect.endpoint]
         }
         if redirect.kind == .moved { requestRefresh() }

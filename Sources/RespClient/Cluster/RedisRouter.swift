@@ -45,6 +45,8 @@ public final class RedisRouter: @unchecked Sendable {
         /// open for reading the map when no primary is reachable, and moves to another known node when its own fails.
         var control: RedisConnection?
         var lastError: String?
+        var movedRedirects = 0
+        var askRedirects = 0
     }
 
     public let loop: EventLoop
@@ -124,6 +126,8 @@ public final class RedisRouter: @unchecked Sendable {
                 var status = RedisStatus()
                 status.state = Self.everySlotServed(routing) ? .up : .down
                 status.lastError = routing.lastError
+                status.movedRedirects = routing.movedRedirects
+                status.askRedirects = routing.askRedirects
                 for connection in routing.connections.values {
                     let one = connection.status
                     status.reconnects += one.reconnects
