@@ -2,32 +2,6 @@ import CReactorShim
 import Glibc
 import Synchronization
 
-/// Something registered with the loop for readiness of one fd.
-public protocol EventHandler: AnyObject {
-    /// Called on the loop thread with the readiness that fired, already narrowed to what the registration asks for
-    /// (plus hang-up and error, which the kernel always reports).
-    func handleEvents(_ events: EpollEvents)
-}
-
-/// An object with one deadline at a time (a connection's timeout). Scheduling it costs no allocation, unlike a
-/// closure, which matters with a timer per connection.
-public protocol TimerHandler: AnyObject {
-    func timerFired()
-}
-
-/// Something that buffers output during a tick and writes it once, just before the loop sleeps.
-public protocol FlushHandler: AnyObject {
-    func flush()
-}
-
-/// A live registration: the fd plus the generation it was registered under. An event whose generation does not
-/// match the slot's current one belongs to an fd that was closed (and possibly reused) earlier in the same tick, and
-/// is dropped instead of being delivered to the newcomer.
-public struct Registration: Hashable, Sendable {
-    public let fd: Int32
-    let generation: UInt32
-}
-
 /// A single-threaded epoll reactor: every socket it owns is touched only by the thread inside `run()`.
 ///
 /// ### One tick
@@ -55,16 +29,6 @@ public final class EventLoop: @unchecked Sendable {
         var tasks: [@Sendable () -> Void] = []
         var wakeupPending = false
         var closed = false
-    }
-
-    /// Counters a test or a metrics scrape can read from the loop thread.
-    public struct Statistics: Sendable {
-        public var ticks = 0
-        public var eventsDelivered = 0
-        public var staleEventsDropped = 0
-        public var wakeupsSignalled = 0
-        public var tasksRun = 0
-        public var timersFired = 0
     }
 
     private let epollFD: Int32
@@ -96,6 +60,12 @@ public final class EventLoop: @unchecked Sendable {
     /// about 1.3x the throughput of flushing once per tick, with the same syscalls per request.
     static let eventsPerFlush = 64
 
+    /// The first size of the array `epoll_wait` fills. A tick that fills it doubles it, up to `maximumEventsPerWait`.
+    static let initialEventsPerWait = 256
+    /// At most this many events per `epoll_wait` (8,192 × 12 bytes = 96 KiB). Level-triggered epoll reports the rest
+    /// next tick; taking more at once would only delay timers, tasks and the flush further.
+    static let maximumEventsPerWait = 8192
+
     /// The time at the start of the current tick; handlers use it instead of reading the clock per event.
     @exclusivity(unchecked) public private(set) var now: MonotonicInstant
 
@@ -115,7 +85,7 @@ public final class EventLoop: @unchecked Sendable {
             Posix.close(epollFD)
             throw error
         }
-        events = .allocate(capacity: 256)
+        events = .allocate(capacity: Self.initialEventsPerWait)
         events.initialize(repeating: epoll_event())
         // The doorbell is a plain registration whose handler only drains the counter.
         try register(fd: wakeFD, interest: .readable, handler: Doorbell(fd: wakeFD))
@@ -146,6 +116,13 @@ public final class EventLoop: @unchecked Sendable {
     /// True on the thread running the loop.
     public var inLoop: Bool {
         pthread_equal(pthread_self(), pthread_t(loopThread.load(ordering: .relaxed))) != 0
+    }
+
+    /// True on the loop thread, and on any thread before the loop first runs: that is when its owner sets it up
+    /// (registers the listener, schedules the first timers) from the thread that will call `run()`, or a test drives
+    /// `tick()` by hand.
+    public var isOwnedByCallingThread: Bool {
+        loopThread.load(ordering: .relaxed) == 0 || inLoop
     }
 
     /// Runs ticks on the calling thread until `stop()` is called. Returns after the inbox is closed: tasks submitted
@@ -183,10 +160,17 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Loop-only APIs start with this: in debug builds it traps when another thread calls them once the loop runs
+    /// (an `assert`, compiled out of release builds, so the hot path pays nothing).
+    private func assertOwnedByCallingThread(_ function: StaticString = #function) {
+        assert(isOwnedByCallingThread, "EventLoop.\(function) called off the loop thread")
+    }
+
     // MARK: Registrations (loop thread)
 
     @discardableResult
     public func register(fd: Int32, interest: EpollEvents, handler: any EventHandler) throws(SystemError) -> Registration {
+        assertOwnedByCallingThread()
         if Int(fd) >= slots.count {
             slots.append(contentsOf: repeatElement(Slot(), count: max(Int(fd) + 1, slots.count * 2) - slots.count))
         }
@@ -200,6 +184,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Changes what the registration waits for; skips the syscall when nothing changes.
     public func modify(_ registration: Registration, interest: EpollEvents) throws(SystemError) {
+        assertOwnedByCallingThread()
         guard isLive(registration) else { return }
         let index = Int(registration.fd)
         guard slots[index].interest != interest else { return }
@@ -208,12 +193,14 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     public func interest(of registration: Registration) -> EpollEvents? {
-        isLive(registration) ? slots[Int(registration.fd)].interest : nil
+        assertOwnedByCallingThread()
+        return isLive(registration) ? slots[Int(registration.fd)].interest : nil
     }
 
     /// Removes the fd from epoll and forgets its handler. Call before closing the fd: epoll watches open file
     /// descriptions, not numbers, so closing first could leave a ghost registration behind.
     public func deregister(_ registration: Registration) {
+        assertOwnedByCallingThread()
         guard isLive(registration) else { return }
         try? Epoll.delete(epollFD, fd: registration.fd)
         slots[Int(registration.fd)] = Slot()
@@ -232,35 +219,44 @@ public final class EventLoop: @unchecked Sendable {
 
     @discardableResult
     public func scheduleTimer(at deadline: MonotonicInstant, _ body: @escaping () -> Void) -> TimerID {
-        timers.schedule(at: deadline, .closure(body))
+        assertOwnedByCallingThread()
+        return timers.schedule(at: deadline, .closure(body))
     }
 
     @discardableResult
     public func scheduleTimer(after delay: Duration, _ body: @escaping () -> Void) -> TimerID {
-        timers.schedule(at: clock.now() + delay, .closure(body))
+        assertOwnedByCallingThread()
+        return timers.schedule(at: clock.now() + delay, .closure(body))
     }
 
     /// Calls `handler.timerFired()` at `deadline`. The loop holds the handler strongly until then or until cancelled.
     @discardableResult
     public func scheduleTimer(at deadline: MonotonicInstant, handler: any TimerHandler) -> TimerID {
-        timers.schedule(at: deadline, .handler(handler))
+        assertOwnedByCallingThread()
+        return timers.schedule(at: deadline, .handler(handler))
     }
 
     public func cancelTimer(_ id: TimerID) {
+        assertOwnedByCallingThread()
         timers.cancel(id)
     }
 
-    public var pendingTimerCount: Int { timers.count }
+    public var pendingTimerCount: Int {
+        assertOwnedByCallingThread()
+        return timers.count
+    }
 
     // MARK: Flushing (loop thread)
 
     /// Queues `handler.flush()` for the end of this tick. Handlers keep their own "already queued" flag, so each
     /// is queued at most once per tick.
     public func requestFlush(_ handler: any FlushHandler) {
+        assertOwnedByCallingThread()
         flushQueue.append(handler)
     }
 
     public var stats: Statistics {
+        assertOwnedByCallingThread()
         var copy = statistics
         copy.wakeupsSignalled = wakeupsSignalled.load(ordering: .relaxed)
         return copy
@@ -270,6 +266,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// One iteration. `maximumWait` caps the sleep (tests use zero to poll).
     func tick(maximumWait: Duration? = nil) {
+        assertOwnedByCallingThread()
         let timeout = sleepTimeout(cap: maximumWait)
         let count: Int
         do {
@@ -290,7 +287,7 @@ public final class EventLoop: @unchecked Sendable {
                 flushes += flushAll()
             }
         }
-        if count == events.count && events.count < 8192 {
+        if count == events.count && events.count < Self.maximumEventsPerWait {
             growEvents()
         }
         let timersFired = fireTimers()
@@ -385,11 +382,4 @@ public final class EventLoop: @unchecked Sendable {
         flushQueue.removeAll(keepingCapacity: true)
         return index
     }
-}
-
-/// Drains the eventfd so it stops being readable; the tasks themselves are picked up by `runTasks`.
-private final class Doorbell: EventHandler {
-    let fd: Int32
-    init(fd: Int32) { self.fd = fd }
-    func handleEvents(_ events: EpollEvents) { EventFD.drain(fd) }
 }

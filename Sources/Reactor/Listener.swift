@@ -32,15 +32,8 @@ public struct ListenerConfiguration: Sendable {
 /// spare, until the accept queue is empty. Clients get a fast, explicit refusal instead of hanging in the backlog,
 /// and the loop goes back to sleep. If even the spare cannot be reopened, accepting pauses briefly.
 public final class Listener: EventHandler {
-    public struct Statistics: Sendable {
-        public var accepted = 0
-        public var shedForDescriptorExhaustion = 0
-        public var pauses = 0
-        public var acceptErrors = 0
-    }
-
     public let address: SocketAddress
-    public private(set) var statistics = Statistics()
+    public let statistics: ListenerStatistics
 
     private let loop: EventLoop
     private let fd: Int32
@@ -58,13 +51,14 @@ public final class Listener: EventHandler {
     /// it). `onAccept` receives each accepted non-blocking socket with TCP_NODELAY set; `onShed` receives
     /// connections accepted only to be refused because descriptors ran out.
     public init(
-        loop: EventLoop, configuration: ListenerConfiguration,
+        loop: EventLoop, configuration: ListenerConfiguration, statistics: ListenerStatistics = ListenerStatistics(),
         onAccept: @escaping (Int32) -> Void, onShed: @escaping (Int32) -> Void
     ) throws(SystemError) {
         guard let bindAddress = SocketAddress(numericHost: configuration.host, port: configuration.port) else {
             throw SystemError("listen address \(configuration.host)", errno: EINVAL)
         }
         self.loop = loop
+        self.statistics = statistics
         self.budget = configuration.acceptBudget
         self.onAccept = onAccept
         self.onShed = onShed
@@ -104,7 +98,6 @@ public final class Listener: EventHandler {
                 switch try Posix.accept(fd) {
                 case .processed(let connection):
                     accepted += 1
-                    statistics.accepted += 1
                     // Responses go out as one write; without NODELAY a second small segment would wait ~40 ms for
                     // the peer's delayed ACK.
                     try? Posix.setOption(connection, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)

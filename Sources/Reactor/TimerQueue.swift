@@ -19,8 +19,10 @@ struct TimerQueue<Payload> {
     private var live: [UInt64: Payload] = [:]
     private var nextID: UInt64 = 1
 
+    /// A heap this small is never rebuilt, whatever it holds: its garbage costs less than the rebuild.
+    static var minimumHeapToRebuild: Int { 64 }
+
     var count: Int { live.count }
-    var isEmpty: Bool { live.isEmpty }
 
     mutating func schedule(at deadline: MonotonicInstant, _ payload: Payload) -> TimerID {
         let id = nextID
@@ -34,7 +36,7 @@ struct TimerQueue<Payload> {
     @discardableResult
     mutating func cancel(_ id: TimerID) -> Bool {
         guard live.removeValue(forKey: id.value) != nil else { return false }
-        if heap.count > 64 && heap.count > 2 * live.count { rebuild() }
+        if heap.count > Self.minimumHeapToRebuild && heap.count > 2 * live.count { rebuild() }
         return true
     }
 

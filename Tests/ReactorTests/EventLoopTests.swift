@@ -1,6 +1,7 @@
 import Glibc
 import Synchronization
 import Testing
+import TestSupport
 @testable import Reactor
 
 /// Records the readiness it is given.
@@ -168,5 +169,24 @@ private final class RecordingHandler: EventHandler {
         #expect(flusher.log == ["task", "flush"])
         loop.tick(maximumWait: .zero)
         #expect(flusher.log == ["task", "flush"])
+    }
+
+    /// Loop-only APIs (they assert this in debug builds) may be called on any thread until the loop first runs, then
+    /// only on the loop's thread; a `LoopBound` made before the loop runs is read on the loop's thread.
+    @Test func ownershipPassesToTheLoopThread() throws {
+        let loop = try EventLoop()
+        #expect(loop.isOwnedByCallingThread)
+        let bound = LoopBound(Array("state".utf8), loop: loop)
+        let thread = OSThread(name: "owner-test") { loop.run() }
+        defer {
+            loop.stop()
+            thread.join()
+        }
+        while loop.isOwnedByCallingThread { sched_yield() }
+        let seen = Mutex<(owned: Bool, value: [UInt8])?>(nil)
+        loop.execute { seen.withLock { $0 = (loop.isOwnedByCallingThread, bound.value) } }
+        #expect(waitUntil { seen.withLock { $0 != nil } })
+        #expect(seen.withLock { $0?.owned } == true)
+        #expect(seen.withLock { $0?.value } == Array("state".utf8))
     }
 }

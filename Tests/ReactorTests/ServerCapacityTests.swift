@@ -63,7 +63,7 @@ import TestSupport
     ) throws {
         let response = try client.readResponse()
         #expect(response.status == 503, sourceLocation: sourceLocation)
-        #expect(response.header("Retry-After") == "1", sourceLocation: sourceLocation)
+        #expect(response.headers(named: "Retry-After") == ["1"], sourceLocation: sourceLocation)
         #expect(response.closesConnection, sourceLocation: sourceLocation)
         #expect(response.bodyText == "refused: too many connections", sourceLocation: sourceLocation)
         #expect(client.readToEnd() == (.eof, []), sourceLocation: sourceLocation)

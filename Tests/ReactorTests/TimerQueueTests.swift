@@ -18,7 +18,7 @@ import Testing
             fired.append(payload)
         }
         #expect(fired == expected.map(\.1))
-        #expect(queue.isEmpty)
+        #expect(queue.count == 0)
     }
 
     /// Only timers whose deadline has passed are popped.

@@ -4,10 +4,18 @@ public struct ReceivedResponse: Sendable, CustomStringConvertible {
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
 
-    /// The first value of a header field, its name compared case-insensitively.
+    /// The value of a field that may appear at most once, its name compared case-insensitively; nil when it is absent
+    /// or repeated. Every field the servers under test send is of that kind, so a repeated one is a defect, and
+    /// answering nil for it makes any assertion on its value fail instead of passing on the first copy.
     public func header(_ name: String) -> String? {
+        let values = headers(named: name)
+        return values.count == 1 ? values[0] : nil
+    }
+
+    /// Every value of a header field, in the order sent, its name compared case-insensitively.
+    public func headers(named name: String) -> [String] {
         let wanted = name.lowercased()
-        return headers.first { $0.name.lowercased() == wanted }?.value
+        return headers.filter { $0.name.lowercased() == wanted }.map(\.value)
     }
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }

@@ -65,12 +65,7 @@ struct BodyFormat: Equatable, Sendable {
         var end = value.count
         while start < end && (value[start] == 0x20 || value[start] == 0x09) { start += 1 }
         while end > start && (value[end - 1] == 0x20 || value[end - 1] == 0x09) { end -= 1 }
-        guard end - start == token.utf8CodeUnitCount else { return false }
-        let expected = UnsafeBufferPointer(start: token.utf8Start, count: token.utf8CodeUnitCount)
-        for index in 0..<expected.count where value[start + index] | 0x20 != expected[index] | 0x20 {
-            return false
-        }
-        return true
+        return ASCII.equalsLowercase(UnsafeRawBufferPointer(rebasing: value[start..<end]), token)
     }
 
     private static func trimmed(_ text: String) -> Substring {

@@ -4,12 +4,21 @@ import RespClient
 /// Routes requests and answers everything that does not need Redis on the reactor thread; telemetry is admitted
 /// (or refused with 503 at once) and handed to the consumers.
 final class GatewayHandler: HTTPHandler {
-    private let gateway: Gateway
-    private var context: IngestContext { gateway.context }
-    private var metrics: GatewayMetrics { gateway.metrics }
+    private let context: IngestContext
+    private let metrics: GatewayMetrics
+    private let dispatcher: IngestDispatcher
+    private let state: GatewayState
+    private let pages: StatusPages
+    /// The bearer token `POST /start` and `/stop` require; nil refuses both.
+    private let adminToken: String?
 
-    init(gateway: Gateway) {
-        self.gateway = gateway
+    init(context: IngestContext, dispatcher: IngestDispatcher, state: GatewayState, pages: StatusPages, adminToken: String?) {
+        self.context = context
+        self.metrics = context.metrics
+        self.dispatcher = dispatcher
+        self.state = state
+        self.pages = pages
+        self.adminToken = adminToken
     }
 
     // MARK: HTTPHandler
@@ -33,7 +42,7 @@ final class GatewayHandler: HTTPHandler {
     }
 
     func handle(_ request: HTTPRequest, responder: HTTPResponder) {
-        gateway.stalls.requestReceived(firstByteAt: request.firstByteAt, parsedAt: request.receivedAt)
+        context.stalls.requestReceived(firstByteAt: request.firstByteAt, parsedAt: request.receivedAt)
         switch Route.resolve(request.head) {
         case .failure(let failure):
             GatewayResponder(responder: responder, route: failure.label, metrics: metrics, receivedAt: request.receivedAt)
@@ -42,23 +51,21 @@ final class GatewayHandler: HTTPHandler {
             let responder = GatewayResponder(responder: responder, route: route.label, metrics: metrics, receivedAt: request.receivedAt)
             switch route {
             case .telemetry: ingest(request, responder)
-            case .health: responder.respond(gateway.healthResponse())
-            case .ready: responder.respond(gateway.readyResponse())
-            case .status: responder.respond(gateway.statusResponse())
-            case .metrics: responder.respond(gateway.metricsResponse(json: acceptsJSON(request.head)))
+            case .health: responder.respond(pages.health())
+            case .ready: responder.respond(pages.ready())
+            case .status: responder.respond(pages.status())
+            case .metrics: responder.respond(pages.metrics(json: acceptsJSON(request.head)))
             case .start, .stop: responder.respond(control(route, request.head))
             case .console: responder.respond(ConsoleSite.shared.response(to: request.head) ?? Responses.error(404, "no such file"))
             }
         }
     }
 
-    func errorResponse(status: Int, reason: String) -> HTTPResponse {
-        metrics.countResponse(route: .rejected, status: status)
-        if status == 413 { metrics.countRejected(.tooLarge, events: 1) }
-        var response = Responses.error(status, reason)
-        response.closeConnection = true
-        if status == 503 { response.headers.append((name: "Retry-After", value: "1")) }
-        return response
+    /// The JSON error body; the server adds the status, `Retry-After` and the close (see `HTTPHandler`).
+    func errorResponse(for error: HTTPServerError) -> HTTPResponse {
+        metrics.countResponse(route: .rejected, status: error.status)
+        if error == .malformedRequest(.bodyTooLarge) { metrics.countRejected(.tooLarge, events: 1) }
+        return Responses.error(error.status, error.reason)
     }
 
     // MARK: Telemetry
@@ -80,7 +87,7 @@ final class GatewayHandler: HTTPHandler {
                 415, "Content-Encoding must be gzip, deflate or identity",
                 headers: [(name: "Accept-Encoding", value: BodyFormat.acceptEncoding)]))
         }
-        if !gateway.isRunning {
+        if !state.isRunning {
             return Refusal(reason: .stopped, response: Responses.unavailable("ingestion is stopped", retryAfterSeconds: 5))
         }
         if !context.redis.isUp {
@@ -130,7 +137,7 @@ final class GatewayHandler: HTTPHandler {
             responder.respond(Responses.unavailable("queue full"))
             return
         }
-        gateway.dispatcher.enqueue(IngestJob(
+        dispatcher.enqueue(IngestJob(
             body: request.body, responder: responder, admittedEvents: eventCount,
             receivedAtMilliseconds: wallClockMilliseconds(), admittedAt: request.receivedAt, format: format))
     }
@@ -147,7 +154,7 @@ final class GatewayHandler: HTTPHandler {
     // MARK: Control
 
     private func control(_ route: Route, _ head: HTTPRequestHead) -> HTTPResponse {
-        guard let expected = gateway.config.adminToken else {
+        guard let expected = adminToken else {
             return Responses.error(403, "no admin token is configured; start the gateway with --admin-token to enable /start and /stop")
         }
         guard let authorization = head.headers["authorization"] else {
@@ -163,7 +170,7 @@ final class GatewayHandler: HTTPHandler {
             return Responses.error(403, "wrong admin token")
         }
         let running = route == .start
-        gateway.setRunning(running)
+        state.setRunning(running)
         return Responses.json(200) { writer in
             writer.field("ok", true)
             writer.field("state", running ? "running" : "stopped")

@@ -20,6 +20,11 @@ final class Consumer {
     /// a share of a burst instead of one thread taking it all.
     static let jobsPerPop = 16
 
+    /// The encode buffer is kept between requests up to this size. A request encodes to about its body plus ~100
+    /// bytes of RESP framing per event, so a full default one (1 MiB, 1,000 events) needs ~1.1 MiB; a buffer grown
+    /// beyond this by an outsized request (a larger `--max-body`, an inflated body) is freed, not kept per thread.
+    static let retainedCommandBytes = 4 << 20
+
     /// Runs until the queue is closed and drained.
     func run(_ queue: WorkQueue<IngestJob>) {
         var batch: [IngestJob] = []
@@ -61,7 +66,7 @@ final class Consumer {
         job.admittedEvents = settled
 
         let request = IngestRequest(
-            gateway: context, responder: job.responder, eventCount: batch.events.count,
+            context: context, responder: job.responder, eventCount: batch.events.count,
             admittedEvents: job.admittedEvents, isBatch: batch.isArray)
         if let last = batch.events.last {
             request.holdsSampleCandidate = context.offerSample(last.data, from: request)
@@ -79,7 +84,7 @@ final class Consumer {
                        commandCount: handler.commandCount, failingTo: request)
             }
         }
-        if commands.capacity > 4 << 20 { commands = [] }
+        if commands.capacity > Self.retainedCommandBytes { commands = [] }
     }
 
     /// Encodes the events at `indices` for their shard and submits them. A submission refused at once is answered
@@ -99,12 +104,12 @@ final class Consumer {
         }
         guard case .failure(let error) = submitted else { return }
         if let parent {
-            let message = error == .overloaded ? "redis pipeline full" : "redis unavailable"
+            let verdict = IngestReplies.Verdict.unavailable(error == .overloaded ? "redis pipeline full" : "redis unavailable")
             let loop = context.loop
             if loop.inLoop {
-                parent.partNotSubmitted(.unavailable(message))
+                parent.partFinished(verdict)
             } else {
-                loop.execute { parent.partNotSubmitted(.unavailable(message)) }
+                loop.execute { parent.partFinished(verdict) }
             }
         } else {
             for tag in 0..<commandCount { handler.redisReplied(.failure(error), tag: tag) }

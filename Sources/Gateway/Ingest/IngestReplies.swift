@@ -1,25 +1,79 @@
+import Reactor
 import RespClient
 
-/// The replies of one part of a request: a single `XADD`, or `MULTI`, one `XADD` per event, `EXEC`. Redis applies the
-/// block atomically, so a connection lost before `EXEC` stores nothing of the part.
+/// What the Redis replies to one request's commands add up to. A value with no I/O, fed one reply at a time; when
+/// the last is in it says how the request is answered. `IngestRequest` is its shell on the loop thread.
+///
+/// A single event is one `XADD`, whose reply is the entry ID. A batch is `MULTI`, one `XADD` per event, `EXEC`:
+/// Redis applies the block atomically, so the `EXEC` reply decides (an array with one result per event, or nil
+/// when the transaction was aborted), and a connection lost before `EXEC` stores nothing. The first failure wins.
 struct IngestReplies {
+    /// How a request is answered once every reply is in.
+    enum Verdict: Equatable {
+        /// One event, stored under this stream entry ID: 200 `{"ok":true,"id":...}`.
+        case stored(id: String)
+        /// A batch of this many events, all stored: 200 `{"ok":true,"accepted":N}`.
+        case accepted(Int)
+        /// Nothing stored, and trying again later may work: 503 with `Retry-After`.
+        case unavailable(String)
+        /// Redis refused a write; transient codes (`transientCodes`) are 503, anything else 500.
+        case rejectedByRedis(RedisServerError)
+
+        var isStored: Bool {
+            switch self {
+            case .stored, .accepted: true
+            case .unavailable, .rejectedByRedis: false
+            }
+        }
+
+        /// The `gateway_events_rejected_total` reason; nil when stored.
+        var rejectReason: RejectReason? {
+            switch self {
+            case .stored, .accepted: nil
+            case .unavailable: .redisUnavailable
+            case .rejectedByRedis(let error): IngestReplies.isTransient(error) ? .redisUnavailable : .redisError
+            }
+        }
+
+        var response: HTTPResponse {
+            switch self {
+            case .stored(let id): Responses.stored(id: id)
+            case .accepted(let count): Responses.accepted(count)
+            case .unavailable(let reason): Responses.unavailable(reason)
+            case .rejectedByRedis(let error) where IngestReplies.isTransient(error):
+                Responses.unavailable("redis refused the write: \(error.code)")
+            case .rejectedByRedis(let error): Responses.error(500, "redis refused the write: \(error)")
+            }
+        }
+    }
+
+    /// Error codes that mean memory pressure, loading, failover or a cluster mid-change (a redirect reaches the
+    /// request only when `RedisRouter` gave up following them): retrying later can succeed, so they are 503.
+    /// Anything else (e.g. `WRONGTYPE`: the stream key holds another type) is a misconfiguration retrying will not fix.
+    static let transientCodes: Set<String> = [
+        "OOM", "LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "MOVED", "ASK",
+    ]
+
+    static func isTransient(_ error: RedisServerError) -> Bool { transientCodes.contains(error.code) }
+
     let eventCount: Int
     let isBatch: Bool
+    /// `XADD` alone, or `MULTI` + one `XADD` per event + `EXEC`.
     let commandCount: Int
-    private var replies = 0
-    /// The stored entry's ID, for a single event's `{"ok":true,"id":...}`.
-    private(set) var entryID: String?
-    private(set) var failure: IngestFailure?
+    private var received = 0
+    private var entryID: String?
+    private var failure: Verdict?
 
     init(eventCount: Int, isBatch: Bool) {
         self.eventCount = eventCount
         self.isBatch = isBatch
-        commandCount = isBatch ? eventCount + 2 : 1
+        self.commandCount = isBatch ? eventCount + 2 : 1
     }
 
-    /// Takes one reply; true once every reply of the part is in.
-    mutating func take(_ result: Result<RESPValue, RedisError>, tag: Int) -> Bool {
-        replies += 1
+    /// Takes the reply to command `tag` (0-based, in submission order). Returns the verdict with the last reply, nil
+    /// before.
+    mutating func record(_ result: Result<RESPValue, RedisError>, tag: Int) -> Verdict? {
+        received += 1
         switch result {
         case .failure(let error):
             record(error)
@@ -30,7 +84,9 @@ struct IngestReplies {
                 checkExecReply(value)
             }
         }
-        return replies == commandCount
+        guard received == commandCount else { return nil }
+        if let failure { return failure }
+        return isBatch ? .accepted(eventCount) : .stored(id: entryID ?? "")
     }
 
     private mutating func checkExecReply(_ value: RESPValue) {
@@ -60,10 +116,4 @@ struct IngestReplies {
             failure = .unavailable("shutting down")
         }
     }
-}
-
-/// Why a part was not stored.
-enum IngestFailure {
-    case unavailable(String)
-    case rejectedByRedis(RedisServerError)
 }

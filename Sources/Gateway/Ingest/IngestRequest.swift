@@ -1,81 +1,66 @@
 import Reactor
 import RespClient
 
-/// The Redis side of one POST /telemetry: collects the outcome of each part and answers the client once all are in.
-/// Runs on the loop thread (Redis reply handlers are called there), so it needs no locking.
+/// The Redis side of one POST /telemetry: feeds the replies of its commands to `IngestReplies` and, once all are
+/// in, releases the admission, settles the /status sample candidate, counts, and answers the client. Runs on the
+/// loop thread (RedisConnection calls handlers there), so it needs no locking.
 ///
 /// With one stream shard, or when every event of the request maps to the same shard, the request is one part and is
 /// itself the reply handler (no allocation beyond it on the common path). A batch spread over several shards is one
 /// part per shard, each its own `MULTI … EXEC` submitted on its own (in a cluster, to its own node) with an
 /// `IngestPart` as handler: 200 only when every part is stored. A part that fails does not undo the others, so a 503
 /// may leave some of the batch stored (at-least-once: the client's retry stores those events again).
+///
+/// Why `@unchecked Sendable` is sound: a consumer (or the reactor, inline) makes it and sets `holdsSampleCandidate`
+/// before `RedisConnection.submit`, which passes it to the loop thread under the outbox's lock; from then on only
+/// the loop thread touches it. The other stored properties are constants.
 final class IngestRequest: RedisReplyHandler, @unchecked Sendable {
-    private let gateway: IngestContext
+    private let context: IngestContext
     private let responder: GatewayResponder
-    private let eventCount: Int
     private let admittedEvents: Int
-    private let isBatch: Bool
     /// This request's last event is the candidate for /status's latest sample (see `IngestContext.offerSample`).
     var holdsSampleCandidate = false
-    /// The replies of the request when it is one part.
-    @exclusivity(unchecked) private var own: IngestReplies
+    @exclusivity(unchecked) private var replies: IngestReplies
     @exclusivity(unchecked) private var partsLeft = 1
-    @exclusivity(unchecked) private var entryID: String?
-    @exclusivity(unchecked) private var failure: IngestFailure?
+    /// The first part's verdict that is not stored, when the request is several parts.
+    @exclusivity(unchecked) private var failure: IngestReplies.Verdict?
 
-    init(gateway: IngestContext, responder: GatewayResponder, eventCount: Int, admittedEvents: Int, isBatch: Bool) {
-        self.gateway = gateway
+    init(context: IngestContext, responder: GatewayResponder, eventCount: Int, admittedEvents: Int, isBatch: Bool) {
+        self.context = context
         self.responder = responder
-        self.eventCount = eventCount
         self.admittedEvents = admittedEvents
-        self.isBatch = isBatch
-        own = IngestReplies(eventCount: eventCount, isBatch: isBatch)
+        self.replies = IngestReplies(eventCount: eventCount, isBatch: isBatch)
     }
 
-    /// Commands of the request as one part.
-    var commandCount: Int { own.commandCount }
+    var commandCount: Int { replies.commandCount }
 
     /// Splits the request into `count` parts, each answered through an `IngestPart`. Call before submitting any.
     func expectParts(_ count: Int) {
         partsLeft = count
     }
 
-    /// A part that could not even be submitted. Call once per such part, after the others were submitted.
-    func partNotSubmitted(_ reason: IngestFailure) {
-        partFinished(entryID: nil, failure: reason)
-    }
-
     func redisReplied(_ result: Result<RESPValue, RedisError>, tag: Int) {
-        if own.take(result, tag: tag) { partFinished(entryID: own.entryID, failure: own.failure) }
+        guard let verdict = replies.record(result, tag: tag) else { return }
+        finish(verdict)
     }
 
-    func partFinished(entryID: String?, failure: IngestFailure?) {
-        if self.failure == nil { self.failure = failure }
-        if let entryID { self.entryID = entryID }
+    /// One part of several is answered (or could not be submitted). Loop thread.
+    func partFinished(_ verdict: IngestReplies.Verdict) {
+        if !verdict.isStored && failure == nil { failure = verdict }
         partsLeft -= 1
-        if partsLeft == 0 { finish() }
+        // Only a batch is split, so when every part is stored the whole batch was accepted.
+        if partsLeft == 0 { finish(failure ?? .accepted(replies.eventCount)) }
     }
 
-    private func finish() {
-        gateway.admission.release(events: admittedEvents)
-        if holdsSampleCandidate { gateway.sampleSettled(by: self, stored: failure == nil) }
-        let metrics = gateway.metrics
-        switch failure {
-        case nil:
-            metrics.eventsStored.add(eventCount)
-            responder.respond(isBatch ? Responses.accepted(eventCount) : Responses.stored(id: entryID ?? ""))
-        case .unavailable(let reason):
-            metrics.countRejected(.redisUnavailable, events: eventCount)
-            responder.respond(Responses.unavailable(reason))
-        case .rejectedByRedis(let error):
-            // Memory pressure, failover and a cluster mid-change are transient: retry later. Anything else is a
-            // misconfiguration (e.g. WRONGTYPE: the stream key holds another type) that retrying will not fix.
-            let transient = ["OOM", "LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "MOVED", "ASK"]
-                .contains(error.code)
-            metrics.countRejected(transient ? .redisUnavailable : .redisError, events: eventCount)
-            responder.respond(transient ? Responses.unavailable("redis refused the write: \(error.code)")
-                                        : Responses.error(500, "redis refused the write: \(error)"))
+    private func finish(_ verdict: IngestReplies.Verdict) {
+        context.admission.release(events: admittedEvents)
+        if holdsSampleCandidate { context.sampleSettled(by: self, stored: verdict.isStored) }
+        if let reason = verdict.rejectReason {
+            context.metrics.countRejected(reason, events: replies.eventCount)
+        } else {
+            context.metrics.eventsStored.add(replies.eventCount)
         }
+        responder.respond(verdict.response)
     }
 }
 
@@ -92,6 +77,6 @@ final class IngestPart: RedisReplyHandler, @unchecked Sendable {
     var commandCount: Int { replies.commandCount }
 
     func redisReplied(_ result: Result<RESPValue, RedisError>, tag: Int) {
-        if replies.take(result, tag: tag) { request.partFinished(entryID: replies.entryID, failure: replies.failure) }
+        if let verdict = replies.record(result, tag: tag) { request.partFinished(verdict) }
     }
 }

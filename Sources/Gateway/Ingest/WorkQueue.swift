@@ -1,4 +1,5 @@
 import Glibc
+import Reactor
 
 /// The hand-off from the reactor to the consumer threads: a FIFO behind a pthread mutex and condition variable.
 ///
@@ -6,11 +7,18 @@ import Glibc
 /// bounded how much can be queued), and signals only when a consumer is asleep. Consumers block in `popBatch`,
 /// taking up to a batch of jobs per lock hold. A dedicated mutex/condvar pair rather than a Dispatch queue keeps
 /// the consumers on threads we own, so slow work can never starve libdispatch's shared pool.
+///
+/// Why `@unchecked Sendable` is sound: the mutable state (`jobs`, `sleepingConsumers`, `closed`) is read and written
+/// only between `pthread_mutex_lock(mutex)` and `pthread_mutex_unlock(mutex)`, and the two pointers are set once in
+/// `init` and freed in `deinit`, when no thread can hold the queue.
 final class WorkQueue<Job>: @unchecked Sendable {
+    /// Job slots kept when the queue empties: far more than a steady load needs (jobs are taken within a tick or two),
+    /// while the storage grown by a burst (up to `--queue-size` jobs, megabytes) is freed once the burst is over.
+    static var retainedCapacity: Int { 4096 }
+
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
-    private var jobs: [Job] = []
-    private var head = 0
+    private var jobs = FIFO<Job>()
     private var sleepingConsumers = 0
     private var closed = false
 
@@ -49,22 +57,14 @@ final class WorkQueue<Job>: @unchecked Sendable {
     func popBatch(limit: Int, into batch: inout [Job]) -> Bool {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        while head == jobs.count {
+        while jobs.isEmpty {
             if closed { return false }
             sleepingConsumers += 1
             pthread_cond_wait(condition, mutex)
             sleepingConsumers -= 1
         }
-        let end = min(jobs.count, head + limit)
-        batch.append(contentsOf: jobs[head..<end])
-        head = end
-        if head == jobs.count {
-            jobs.removeAll(keepingCapacity: jobs.capacity <= 4096)
-            head = 0
-        } else if head >= 1024 && head * 2 >= jobs.count {
-            jobs.removeSubrange(0..<head)
-            head = 0
-        }
+        jobs.popFirst(upTo: limit, into: &batch)
+        if jobs.isEmpty && jobs.capacity > Self.retainedCapacity { jobs = FIFO() }
         return true
     }
 
@@ -74,11 +74,5 @@ final class WorkQueue<Job>: @unchecked Sendable {
         closed = true
         pthread_cond_broadcast(condition)
         pthread_mutex_unlock(mutex)
-    }
-
-    var count: Int {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return jobs.count - head
     }
 }

@@ -47,6 +47,7 @@ extension Gateway {
     /// SIGTERM and SIGINT start a graceful shutdown on the loop thread; a second signal exits at once.
     private static func installSignalHandlers(gateway: Gateway, logger: Logger) -> [any DispatchSourceSignal] {
         let received = Atomic<Int>(0)
+        let bound = LoopBound(gateway, loop: gateway.loop)
         return [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")].map { number, name in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -55,7 +56,7 @@ extension Gateway {
                     logger.warn("second signal: exiting without draining", ["signal": name])
                     exit(1)
                 }
-                gateway.loop.execute { gateway.beginShutdown(reason: name) }
+                bound.loop.execute { bound.value.beginShutdown(reason: name) }
             }
             source.resume()
             return source

@@ -47,8 +47,6 @@ final class GatewayMetrics: Sendable {
     let rejected: [Counter] = RejectReason.allCases.map { _ in Counter() }
     let eventsStored = Counter()
     let eventsRejected = Counter()
-    /// Events admitted and not yet answered: the quantity `--queue-size` bounds.
-    let eventsPending = Gauge()
     /// Events waiting for a consumer thread.
     let queueDepth = Gauge()
     let jobsProcessed = Counter()

@@ -59,6 +59,12 @@ struct MetricsReport {
         out.family("gateway_connections_refused_total", "counter", "Connections answered 503 and closed at accept.")
         out.sample("gateway_connections_refused_total", labels: [("reason", "capacity")], server.refusedOverCapacity)
         out.sample("gateway_connections_refused_total", labels: [("reason", "descriptors")], server.shedForDescriptorExhaustion)
+        out.family("gateway_accept_pauses_total", "counter",
+                   "Times accepting paused for 100 ms because not even the spare descriptor could be freed.")
+        out.sample("gateway_accept_pauses_total", server.acceptPauses)
+        out.family("gateway_accept_errors_total", "counter",
+                   "accept() failures other than running out of descriptors (mostly clients that gave up first).")
+        out.sample("gateway_accept_errors_total", server.acceptErrors)
         out.family("gateway_http_timeouts_total", "counter", "Connections closed by a timeout, by kind.")
         out.sample("gateway_http_timeouts_total", labels: [("kind", "header")], server.headerTimeouts)
         out.sample("gateway_http_timeouts_total", labels: [("kind", "body")], server.bodyTimeouts)
@@ -121,6 +127,8 @@ struct MetricsReport {
         writer.field("capacity", server.refusedOverCapacity)
         writer.field("descriptors", server.shedForDescriptorExhaustion)
         writer.endObject()
+        writer.field("accept_pauses", server.acceptPauses)
+        writer.field("accept_errors", server.acceptErrors)
         writer.key("http_timeouts")
         writer.beginObject()
         writer.field("header", server.headerTimeouts)

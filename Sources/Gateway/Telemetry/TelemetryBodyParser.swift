@@ -1,3 +1,5 @@
+import Reactor
+
 /// Reads a whole request body into events in one pass, validating each event completely before building its output.
 ///
 /// It stops at the first problem. Nesting is bounded by the shape of telemetry itself (array, event, metadata), so
@@ -259,20 +261,13 @@ extension TelemetryPriority {
     }
 
     private static func matching(_ text: UnsafeBufferPointer<UInt8>) -> TelemetryPriority? {
-        let candidate: TelemetryPriority
-        let lowercased: StaticString
+        let text = UnsafeRawBufferPointer(text)
         switch text.count {
-        case 3: (candidate, lowercased) = (.low, "low")
-        case 4: (candidate, lowercased) = (.high, "high")
-        case 6: (candidate, lowercased) = (.medium, "medium")
+        case 3: return ASCII.equalsLowercase(text, "low") ? .low : nil
+        case 4: return ASCII.equalsLowercase(text, "high") ? .high : nil
+        case 6: return ASCII.equalsLowercase(text, "medium") ? .medium : nil
         default: return nil
         }
-        let expected = UnsafeBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
-        // Every expected byte is a lowercase letter, and only that letter in either case becomes it under `| 0x20`.
-        for index in 0..<text.count where text[index] | 0x20 != expected[index] {
-            return nil
-        }
-        return candidate
     }
 }
 

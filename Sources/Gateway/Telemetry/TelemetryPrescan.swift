@@ -1,3 +1,5 @@
+import Reactor
+
 /// Cheap, allocation-free look at a body, run on the reactor thread before the body is queued (admission control
 /// needs the event count and whether the request may use the HIGH-priority reserve). Never throws: anything it
 /// cannot understand gives eventCount 1, allHigh false; the real decoder rejects bad bodies later.
@@ -79,7 +81,7 @@ public enum TelemetryPrescan {
                         }
                     } else if awaitingPriorityValue {
                         awaitingPriorityValue = false
-                        eventIsHigh = !hasEscapes && equalsIgnoringCase(content, "high")
+                        eventIsHigh = !hasEscapes && ASCII.equalsLowercase(UnsafeRawBufferPointer(content), "high")
                     }
                 }
                 index = end + 1
@@ -136,14 +138,5 @@ public enum TelemetryPrescan {
         guard isArray else { return Result(eventCount: 1, allHigh: allHigh) }
         let count = hasElement ? commas + 1 : 0
         return Result(eventCount: count, allHigh: allHigh && count > 0)
-    }
-
-    /// `expected` must be lowercase letters, which only the same letter in either case maps to under `| 0x20`.
-    private static func equalsIgnoringCase(_ text: UnsafeBufferPointer<UInt8>, _ expected: StaticString) -> Bool {
-        guard text.count == expected.utf8CodeUnitCount else { return false }
-        for index in 0..<text.count where text[index] | 0x20 != expected.utf8Start[index] {
-            return false
-        }
-        return true
     }
 }

@@ -19,8 +19,24 @@ public struct FIFO<Element> {
 
     @inlinable public var isEmpty: Bool { head == storage.count }
     @inlinable public var count: Int { storage.count - head }
+    /// Elements the storage holds without growing, consumed prefix included.
+    @inlinable public var capacity: Int { storage.capacity }
     /// The oldest element, without removing it.
     @inlinable public var first: Element? { isEmpty ? nil : storage[head] }
+
+    /// The element `offset` places behind the oldest (0 is `first`), for queues whose entries are filled in where
+    /// they stand, such as responses completed out of order and sent in order. Mutated in place (`_modify`), so
+    /// setting one field does not copy the element.
+    @inlinable public subscript(offset offset: Int) -> Element {
+        get {
+            precondition(offset >= 0 && offset < count, "FIFO offset out of range")
+            return storage[head + offset]
+        }
+        _modify {
+            precondition(offset >= 0 && offset < count, "FIFO offset out of range")
+            yield &storage[head + offset]
+        }
+    }
 
     @inlinable public mutating func append(_ element: Element) {
         storage.append(element)

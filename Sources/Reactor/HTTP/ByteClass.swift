@@ -73,32 +73,6 @@ struct ByteClass: Sendable {
         byte <= 0x39 ? Int(byte &- 0x30) : Int((byte | 0x20) &- 0x61 &+ 10)
     }
 
-    /// ASCII lowercase of letters only. `byte | 0x20` alone is not enough for header names: it would fold the token
-    /// characters `^` onto `~`.
-    static func lowercased(_ byte: UInt8) -> UInt8 {
-        byte &- 0x41 < 26 ? byte | 0x20 : byte
-    }
-
-    /// ASCII case-insensitive equality, the comparison RFC 9110 prescribes for field names and most tokens.
-    static func equalsCaseInsensitive(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        for index in 0..<lhs.count where lowercased(lhs[index]) != lowercased(rhs[index]) {
-            return false
-        }
-        return true
-    }
-
-    /// Case-insensitive comparison against a literal spelled in lowercase, for the handful of header names and
-    /// tokens the parser itself must recognise.
-    static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
-        guard bytes.count == literal.utf8CodeUnitCount else { return false }
-        let expected = literal.utf8Start
-        for index in 0..<bytes.count where lowercased(bytes[index]) != expected[index] {
-            return false
-        }
-        return true
-    }
-
     /// Exact byte equality with a literal, for case-sensitive tokens such as method names and paths.
     static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
         guard bytes.count == literal.utf8CodeUnitCount else { return false }

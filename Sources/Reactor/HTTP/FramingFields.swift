@@ -18,20 +18,20 @@ struct FramingFields {
     /// Notes one header line; fails at once on the errors that a single line can prove.
     mutating func record(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(HTTPParseError) {
         switch name.count {
-        case 4 where ByteClass.equalsLowercase(name, "host"):
+        case 4 where ASCII.equalsLowercase(name, "host"):
             // Two Host fields name two different origins; which one a proxy routed by is unknowable.
             hostCount += 1
             guard hostCount == 1 else { throw .duplicateHost }
-        case 6 where ByteClass.equalsLowercase(name, "expect"):
-            if ByteClass.equalsLowercase(value, "100-continue") { expectContinue = true }
-        case 10 where ByteClass.equalsLowercase(name, "connection"):
+        case 6 where ASCII.equalsLowercase(name, "expect"):
+            if ASCII.equalsLowercase(value, "100-continue") { expectContinue = true }
+        case 10 where ASCII.equalsLowercase(name, "connection"):
             noteConnectionOptions(value)
-        case 14 where ByteClass.equalsLowercase(name, "content-length"):
+        case 14 where ASCII.equalsLowercase(name, "content-length"):
             guard contentLength == nil else { throw .duplicateContentLength }
             contentLength = try Self.parseContentLength(value)
-        case 17 where ByteClass.equalsLowercase(name, "transfer-encoding"):
+        case 17 where ASCII.equalsLowercase(name, "transfer-encoding"):
             transferEncodingCount += 1
-            transferEncodingIsChunked = ByteClass.equalsLowercase(value, "chunked")
+            transferEncodingIsChunked = ASCII.equalsLowercase(value, "chunked")
         default:
             break
         }
@@ -82,9 +82,9 @@ struct FramingFields {
             while first < last && (value[first] == ByteClass.sp || value[first] == ByteClass.htab) { first += 1 }
             while last > first && (value[last - 1] == ByteClass.sp || value[last - 1] == ByteClass.htab) { last -= 1 }
             let option = UnsafeRawBufferPointer(rebasing: value[first..<last])
-            if ByteClass.equalsLowercase(option, "close") {
+            if ASCII.equalsLowercase(option, "close") {
                 connectionClose = true
-            } else if ByteClass.equalsLowercase(option, "keep-alive") {
+            } else if ASCII.equalsLowercase(option, "keep-alive") {
                 connectionKeepAlive = true
             }
             start = end + 1

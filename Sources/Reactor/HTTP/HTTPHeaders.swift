@@ -55,7 +55,7 @@ public struct HTTPHeaders: Sendable, Sequence {
         return token.withUTF8 { token in
             withValueBytes(named: name) { value in
                 guard let value else { return false }
-                return ByteClass.equalsCaseInsensitive(value, UnsafeRawBufferPointer(token))
+                return ASCII.equalsCaseInsensitive(value, UnsafeRawBufferPointer(token))
             }
         }
     }
@@ -75,7 +75,7 @@ public struct HTTPHeaders: Sendable, Sequence {
     private static func name(
         of field: Field, in all: UnsafeRawBufferPointer, equals wanted: UnsafeBufferPointer<UInt8>
     ) -> Bool {
-        ByteClass.equalsCaseInsensitive(
+        ASCII.equalsCaseInsensitive(
             UnsafeRawBufferPointer(rebasing: all[field.name]), UnsafeRawBufferPointer(wanted))
     }
 

@@ -272,10 +272,10 @@ struct RequestHeadScanner {
     /// Where the authority of an `http://` or `https://` target begins (schemes are case-insensitive), or nil when
     /// the target is not in absolute-form.
     private static func absoluteFormAuthorityStart(_ target: UnsafeRawBufferPointer) -> Int? {
-        if target.count >= 7 && ByteClass.equalsLowercase(UnsafeRawBufferPointer(rebasing: target[0..<7]), "http://") {
+        if target.count >= 7 && ASCII.equalsLowercase(UnsafeRawBufferPointer(rebasing: target[0..<7]), "http://") {
             return 7
         }
-        if target.count >= 8 && ByteClass.equalsLowercase(UnsafeRawBufferPointer(rebasing: target[0..<8]), "https://") {
+        if target.count >= 8 && ASCII.equalsLowercase(UnsafeRawBufferPointer(rebasing: target[0..<8]), "https://") {
             return 8
         }
         return nil

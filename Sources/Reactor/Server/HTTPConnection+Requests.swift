@@ -73,7 +73,7 @@ extension HTTPConnection {
                 offset += consumed
                 finishRequest()
             case .error(let error):
-                refuse(machine.requestRejected(midRequest: true), status: error.status, reason: error.reason)
+                refuse(machine.requestRejected(midRequest: true), .malformedRequest(error))
                 return bytes.count
             }
         }
@@ -108,7 +108,7 @@ extension HTTPConnection {
         guard let inbound, let request = inbound.head else { return }
         inbound.head = nil
         let sequence = machine.requestEnded(request, isDraining: server.isDraining)
-        server.statistics.requests += 1
+        server.statistics.counts.requests += 1
         if let response = inbound.earlyResponse {
             inbound.earlyResponse = nil
             complete(sequence, with: response)
@@ -123,10 +123,10 @@ extension HTTPConnection {
     }
 
     /// A request the server refuses itself, answered in `sequence` (the machine has closed input).
-    func refuse(_ sequence: UInt64, status: Int, reason: String) {
-        server.countRejection(status: status)
+    func refuse(_ sequence: UInt64, _ error: HTTPServerError) {
+        server.countRejection(error)
         carry = []
         inbound?.head = nil
-        complete(sequence, with: server.handler.errorResponse(status: status, reason: reason))
+        complete(sequence, with: server.errorResponse(for: error))
     }
 }

@@ -262,11 +262,11 @@ final class HTTPConnection: EventHandler, FlushHandler, TimerHandler, @unchecked
         case .rearm:
             updateDeadline()
         case .close(let timeout):
-            server.statistics.count(timeout)
+            server.statistics.counts.count(timeout)
             close()
         case .reject(let timeout, let sequence):
-            server.statistics.count(timeout)
-            refuse(sequence, status: 408, reason: "request timeout")
+            server.statistics.counts.count(timeout)
+            refuse(sequence, .requestTimeout(timeout == .header ? .head : .body))
         }
     }
 }

@@ -125,13 +125,12 @@ struct HTTPConnectionStateMachine {
     private(set) var requestFirstByteAt: MonotonicInstant?
 
     /// One slot per request answered or to be answered, oldest first; a response is kept here until every earlier
-    /// one has been serialized. An array plus a start index: no allocation per request once it has grown.
+    /// one has been serialized. A `FIFO`: no allocation per request once it has grown.
     private struct Owed {
         var response: HTTPResponse?
         var framing: ResponseEncoder.Framing
     }
-    private var owed: [Owed] = []
-    private var owedStart = 0
+    private var owed = FIFO<Owed>()
     private var nextSequence: UInt64 = 0
     private var firstOwedSequence: UInt64 = 0
 
@@ -142,7 +141,7 @@ struct HTTPConnectionStateMachine {
 
     // MARK: Derived state
 
-    var owedCount: Int { owed.count - owedStart }
+    var owedCount: Int { owed.count }
     var isClosed: Bool { if case .closed = phase { true } else { false } }
     var isLingering: Bool { if case .lingering = phase { true } else { false } }
     /// More requests may arrive (input is not closed), whether or not reading is paused.
@@ -260,28 +259,27 @@ struct HTTPConnectionStateMachine {
     /// the oldest owed. Later and duplicate answers, and answers after the close, are dropped.
     mutating func responseCompleted(_ sequence: UInt64, _ response: HTTPResponse) -> Bool {
         guard !isClosed, sequence >= firstOwedSequence else { return false }
-        let index = owedStart + Int(sequence - firstOwedSequence)
-        guard index < owed.count, owed[index].response == nil else { return false }
-        owed[index].response = response
-        return index == owedStart
+        let offset = Int(sequence - firstOwedSequence)
+        guard offset < owed.count, owed[offset: offset].response == nil else { return false }
+        owed[offset: offset].response = response
+        return offset == 0
     }
 
     /// The oldest owed response if it is ready, and how to frame it; call until nil, then `responsesSerialized`.
     mutating func nextResponseToSerialize(isDraining: Bool) -> (HTTPResponse, ResponseEncoder.Framing)? {
-        guard owedStart < owed.count, let ready = owed[owedStart].response.take() else { return nil }
-        var framing = owed[owedStart].framing
-        if ready.closeConnection || isDraining && !acceptsRequests && owedStart + 1 == owed.count {
+        guard !owed.isEmpty, let ready = owed[offset: 0].response.take() else { return nil }
+        var framing = owed[offset: 0].framing
+        if ready.closeConnection || isDraining && !acceptsRequests && owed.count == 1 {
             // Draining announces the close on the last response only: earlier requests were already handled, and
             // their answers must not be dropped.
             framing.keepAlive = false
         }
-        owedStart += 1
+        _ = owed.popFirst()
         firstOwedSequence += 1
         if !framing.keepAlive {
             // Nothing after a closing response may be sent: later requests are abandoned.
             if acceptsRequests { phase = .finishing(thenLinger: false) }
-            owed.removeAll()
-            owedStart = 0
+            owed = FIFO()
         }
         return (ready, framing)
     }
@@ -289,9 +287,7 @@ struct HTTPConnectionStateMachine {
     /// Serialization stopped. Returns whether a `100 Continue` owed behind the responses just serialized goes out
     /// now (the body is still awaited).
     mutating func responsesSerialized(at now: MonotonicInstant) -> Bool {
-        guard owedStart == owed.count else { return false }
-        owed.removeAll(keepingCapacity: true)
-        owedStart = 0
+        guard owed.isEmpty else { return false }
         idleSince = now
         guard case .reading(.body(let since, continueOwed: true)) = phase else { return false }
         phase = .reading(.body(since: since, continueOwed: false))
@@ -349,8 +345,7 @@ struct HTTPConnectionStateMachine {
     mutating func close() -> Bool {
         guard !isClosed else { return false }
         phase = .closed
-        owed = []
-        owedStart = 0
+        owed = FIFO()
         return true
     }
 }

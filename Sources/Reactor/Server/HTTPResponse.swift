@@ -69,14 +69,16 @@ public protocol HTTPHandler: AnyObject {
     /// stream can no longer be framed. This is how `Expect: 100-continue` gets a final 4xx instead of a 100.
     func respondBeforeBody(to head: HTTPRequestHead) -> HTTPResponse?
 
-    /// The response for a request the server itself rejects (malformed, too large, timed out, overloaded).
-    func errorResponse(status: Int, reason: String) -> HTTPResponse
+    /// The body of the answer to a request or connection the server refuses itself (malformed, timed out, over the
+    /// connection cap, out of descriptors). The server sends it with `error.status`, closes the connection after it,
+    /// and adds the one `Retry-After` the error calls for, so none of these can disagree with the error.
+    func errorResponse(for error: HTTPServerError) -> HTTPResponse
 }
 
 extension HTTPHandler {
     public func respondBeforeBody(to head: HTTPRequestHead) -> HTTPResponse? { nil }
 
-    public func errorResponse(status: Int, reason: String) -> HTTPResponse {
-        HTTPResponse(status: status, contentType: "text/plain", body: Array("\(reason)\n".utf8), closeConnection: true)
+    public func errorResponse(for error: HTTPServerError) -> HTTPResponse {
+        HTTPResponse(status: error.status, contentType: "text/plain", body: Array("\(error.reason)\n".utf8))
     }
 }

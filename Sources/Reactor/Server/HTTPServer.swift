@@ -5,36 +5,14 @@ import Glibc
 /// Everything here runs on the loop thread. Handlers are called on it too, and may answer later from any thread
 /// through `HTTPResponder`.
 public final class HTTPServer {
-    public struct Statistics: Sendable {
-        public var accepted = 0
-        public var open = 0
-        public var requests = 0
-        public var rejectedByStatus: [Int: Int] = [:]
-        public var headerTimeouts = 0
-        public var bodyTimeouts = 0
-        public var idleTimeouts = 0
-        public var sendTimeouts = 0
-        public var refusedOverCapacity = 0
-        public var shedForDescriptorExhaustion = 0
-
-        mutating func count(_ timeout: HTTPConnectionStateMachine.Timeout) {
-            switch timeout {
-            case .header: headerTimeouts += 1
-            case .body: bodyTimeouts += 1
-            case .idle: idleTimeouts += 1
-            case .send: sendTimeouts += 1
-            case .linger: break  // the refusal that led to it was counted
-            }
-        }
-    }
-
     public let loop: EventLoop
     public let configuration: HTTPServerConfiguration
     /// The timeouts and caps every connection's state machine checks, copied out of `configuration` once.
     let connectionLimits: HTTPConnectionStateMachine.Limits
     let handler: any HTTPHandler
     // Mutable state is loop-thread only; dynamic exclusivity checks are off for it (see `HTTPConnection`).
-    @exclusivity(unchecked) var statistics = Statistics()
+    /// Counts for tests and metrics; given at init so a handler that reports them can exist before the server.
+    public let statistics: HTTPServerStatistics
     @exclusivity(unchecked) var dateCache = DateCache()
     @exclusivity(unchecked) private var listener: Listener?
     @exclusivity(unchecked) private var connections: [ObjectIdentifier: HTTPConnection] = [:]
@@ -44,16 +22,34 @@ public final class HTTPServer {
     /// that wrote during a tick hold one, so the pool stays around the number of connections active per tick.
     @exclusivity(unchecked) private var spareOutputBuffers: [[UInt8]] = []
 
+    /// The shared read buffer is at least this big: a configured read budget below a page would only make reads
+    /// shorter, never save memory worth having (there is one buffer per server).
+    static let minimumReadBufferBytes = 4096
+    /// Spare request states and output buffers kept for reuse, each pool. Both are lent only while a request arrives
+    /// or a response is written, so a pool settles near the connections active in one tick; beyond this, returned
+    /// ones are freed rather than kept for a burst that may not come back.
+    static let maximumPooled = 1024
+    /// The starting capacity of an output buffer: a typical response (status line, five headers, a small JSON body)
+    /// fits without growing.
+    static let initialOutputBufferBytes = 1024
+    /// Output buffers that grew beyond this (a big response, a slow reader) are freed instead of pooled, so the pool
+    /// cannot pin megabytes; a typical response needs well under a tenth of it.
+    static let maximumPooledOutputBufferBytes = 64 * 1024
+
     /// One read buffer shared by every connection of this server: connections read into it and keep only the
     /// unparsed tail, so 10,000 idle keep-alive connections hold no input buffers at all.
     let readBuffer: UnsafeMutableRawBufferPointer
 
-    public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: any HTTPHandler) {
+    public init(
+        loop: EventLoop, configuration: HTTPServerConfiguration, handler: any HTTPHandler,
+        statistics: HTTPServerStatistics = HTTPServerStatistics()
+    ) {
         self.loop = loop
+        self.statistics = statistics
         self.configuration = configuration
         self.connectionLimits = HTTPConnectionStateMachine.Limits(configuration)
         self.handler = handler
-        readBuffer = .allocate(byteCount: max(configuration.readBudgetPerEvent, 4096), alignment: 16)
+        readBuffer = .allocate(byteCount: max(configuration.readBudgetPerEvent, Self.minimumReadBufferBytes), alignment: 16)
     }
 
     deinit {
@@ -65,18 +61,11 @@ public final class HTTPServer {
     @discardableResult
     public func start() throws(SystemError) -> SocketAddress {
         let listener = try Listener(
-            loop: loop, configuration: configuration.listener,
+            loop: loop, configuration: configuration.listener, statistics: statistics.listener,
             onAccept: { [unowned self] fd in self.accepted(fd) },
-            onShed: { [unowned self] fd in self.refuse(fd, reason: "out of file descriptors") })
+            onShed: { [unowned self] fd in self.refuse(fd, .outOfDescriptors) })
         self.listener = listener
         return listener.address
-    }
-
-    public var stats: Statistics {
-        var copy = statistics
-        copy.open = connections.count
-        copy.shedForDescriptorExhaustion = listener?.statistics.shedForDescriptorExhaustion ?? 0
-        return copy
     }
 
     public var openConnections: Int { connections.count }
@@ -103,10 +92,12 @@ public final class HTTPServer {
     }
 
     private func accepted(_ fd: Int32) {
-        statistics.accepted += 1
-        if isDraining || (configuration.maxConnections > 0 && connections.count >= configuration.maxConnections) {
-            statistics.refusedOverCapacity += 1
-            refuse(fd, reason: isDraining ? "server is shutting down" : "too many connections")
+        statistics.counts.accepted += 1
+        // No draining case: draining closes the listener first, so nothing is accepted afterwards (the kernel
+        // refuses new connections).
+        if configuration.maxConnections > 0 && connections.count >= configuration.maxConnections {
+            statistics.counts.refusedOverCapacity += 1
+            refuse(fd, .connectionLimitReached)
             return
         }
         let connection = HTTPConnection(fd: fd, server: self)
@@ -117,6 +108,7 @@ public final class HTTPServer {
             return
         }
         connections[ObjectIdentifier(connection)] = connection
+        statistics.counts.open = connections.count
     }
 
     /// Best-effort 503 on a socket the server will not serve, then close. The socket is fresh and its send buffer
@@ -126,9 +118,8 @@ public final class HTTPServer {
     /// make the kernel send a reset rather than a FIN, which can reach the client before it has read the 503, so
     /// what is already there is read out first. A request that arrives after the close still meets a reset, but by
     /// then the 503 and the FIN are ahead of it.
-    private func refuse(_ fd: Int32, reason: String) {
-        var response = handler.errorResponse(status: 503, reason: reason)
-        response.headers.append((name: "Retry-After", value: "1"))
+    func refuse(_ fd: Int32, _ error: HTTPServerError) {
+        let response = errorResponse(for: error)
         var out: [UInt8] = []
         ResponseEncoder.append(
             response, framing: .init(keepAlive: false, http10: false, isHead: false), date: &dateCache, to: &out)
@@ -161,20 +152,20 @@ public final class HTTPServer {
 
     func returnInbound(_ inbound: InboundRequest) {
         precondition(inbound.isIdle, "only idle request state can be reused")
-        if spareInbound.count < 1024 { spareInbound.append(inbound) }
+        if spareInbound.count < Self.maximumPooled { spareInbound.append(inbound) }
     }
 
     func borrowOutputBuffer() -> [UInt8] {
         if let buffer = spareOutputBuffers.popLast() { return buffer }
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(1024)
+        buffer.reserveCapacity(Self.initialOutputBufferBytes)
         return buffer
     }
 
     /// Takes `buffer` back (emptied) and leaves an empty array in its place. Big buffers, from big responses or a
     /// slow reader, are freed rather than kept.
     func returnOutputBuffer(_ buffer: inout [UInt8]) {
-        if buffer.capacity > 0 && buffer.capacity <= 64 * 1024 && spareOutputBuffers.count < 1024 {
+        if buffer.capacity > 0 && buffer.capacity <= Self.maximumPooledOutputBufferBytes && spareOutputBuffers.count < Self.maximumPooled {
             buffer.removeAll(keepingCapacity: true)
             spareOutputBuffers.append(buffer)
         }
@@ -183,9 +174,23 @@ public final class HTTPServer {
 
     func connectionClosed(_ connection: HTTPConnection) {
         connections.removeValue(forKey: ObjectIdentifier(connection))
+        statistics.counts.open = connections.count
     }
 
-    func countRejection(status: Int) {
-        statistics.rejectedByStatus[status, default: 0] += 1
+    /// The handler's answer to `error`, with what the error decides: its status, `Connection: close`, and exactly one
+    /// `Retry-After` when it calls for one (any the handler added is replaced).
+    func errorResponse(for error: HTTPServerError) -> HTTPResponse {
+        var response = handler.errorResponse(for: error)
+        response.status = error.status
+        response.closeConnection = true
+        response.headers.removeAll { $0.name.lowercased() == "retry-after" }
+        if let seconds = error.retryAfterSeconds {
+            response.headers.append((name: "Retry-After", value: String(seconds)))
+        }
+        return response
+    }
+
+    func countRejection(_ error: HTTPServerError) {
+        statistics.counts.rejectedByStatus[error.status, default: 0] += 1
     }
 }

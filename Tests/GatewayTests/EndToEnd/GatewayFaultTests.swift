@@ -201,6 +201,13 @@ final class LoadTally: @unchecked Sendable {
         for _ in 0..<80 {
             if let client = try? fixture.client(timeout: .seconds(2)) { held.append(client) }
         }
+        // A shed connection is answered without asking; the ones being served have nothing to read.
+        usleep(200_000)
+        let refusals = held.filter(\.hasPendingInput).compactMap { try? $0.readResponse() }
+        #expect(!refusals.isEmpty)
+        for response in refusals {
+            Self.expectConnectionRefusal(response, "out of file descriptors")
+        }
         var refused = 0
         for client in held {
             if let response = try? client.request("GET", "/health"), response.status == 200 { continue }
@@ -215,5 +222,33 @@ final class LoadTally: @unchecked Sendable {
         let line = metrics.split(separator: "\n").first { $0.hasPrefix("gateway_connections_refused_total{reason=\"descriptors\"}") }
         #expect(line.map { !$0.hasSuffix(" 0") } == true, "\(String(describing: line))")
         #expect(try fixture.client().postJSON("/telemetry", Payload.event()).status == 200)
+    }
+
+    /// `--max-connections`: a connection beyond the cap is answered 503 at once, with the JSON error body and exactly
+    /// one `Retry-After`, and closed; the connection within the cap keeps working.
+    @Test func connectionBeyondCapIsRefusedWithOneRetryAfter() throws {
+        let fixture = try GatewayFixture(gatewayArguments: ["--max-connections", "1"])
+        var admitted: RawHTTPClient?
+        // The fixture's own readiness probe may still hold the only slot for a moment.
+        #expect(waitUntil(timeout: .seconds(5)) {
+            guard let client = try? fixture.client(timeout: .seconds(2)),
+                  (try? client.request("GET", "/health").status) == 200 else { return false }
+            admitted = client
+            return true
+        })
+        let refused = try fixture.client(timeout: .seconds(5))
+        Self.expectConnectionRefusal(try refused.readResponse(), "too many connections")
+        #expect(refused.readToEnd().ending == .eof)
+        #expect(try #require(admitted).request("GET", "/health").status == 200)
+    }
+
+    private static func expectConnectionRefusal(
+        _ response: ReceivedResponse, _ reason: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(response.status == 503, sourceLocation: sourceLocation)
+        #expect(response.headers(named: "Retry-After") == ["1"], sourceLocation: sourceLocation)
+        #expect(response.closesConnection, sourceLocation: sourceLocation)
+        #expect(response.json["ok"] as? Bool == false, sourceLocation: sourceLocation)
+        #expect(response.json["error"] as? String == reason, sourceLocation: sourceLocation)
     }
 }

@@ -56,8 +56,7 @@ final class ScriptedHandler: HTTPHandler, @unchecked Sendable {
     }
 
     /// Distinct from the protocol's default so tests can tell the handler's text reached the wire.
-    func errorResponse(status: Int, reason: String) -> HTTPResponse {
-        HTTPResponse(
-            status: status, contentType: "text/plain", body: Array("refused: \(reason)".utf8), closeConnection: true)
+    func errorResponse(for error: HTTPServerError) -> HTTPResponse {
+        HTTPResponse(status: error.status, contentType: "text/plain", body: Array("refused: \(error.reason)".utf8))
     }
 }

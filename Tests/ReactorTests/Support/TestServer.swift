@@ -15,7 +15,7 @@ final class TestServer {
 
     let loop: EventLoop
     let port: Int
-    private let server: LoopBound<HTTPServer>
+    private let server: HandedToLoop<HTTPServer>
     private let thread: OSThread
     private var stopped = false
 
@@ -24,7 +24,7 @@ final class TestServer {
         configuration.listener.host = "127.0.0.1"
         configuration.listener.port = 0
         let (loop, thread) = try EventLoop.startThread(name: "server-test")
-        let server = LoopBound(HTTPServer(loop: loop, configuration: configuration, handler: handler))
+        let server = HandedToLoop(HTTPServer(loop: loop, configuration: configuration, handler: handler))
         self.loop = loop
         self.thread = thread
         self.server = server
@@ -44,7 +44,7 @@ final class TestServer {
     }
 
     var stats: HTTPServer.Statistics {
-        get throws { try onLoop { $0.stats } }
+        get throws { try onLoop { $0.statistics.snapshot } }
     }
 
     var openConnections: Int {
@@ -87,14 +87,14 @@ final class TestServer {
 
     private static func run<Value>(on loop: EventLoop, _ body: @escaping () throws -> Value) throws -> Value {
         let outcome = LoopOutcome<Value>()
-        let task = LoopBound(body)
+        let task = HandedToLoop(body)
         loop.execute { outcome.finish(Result { try task.value() }) }
         return try outcome.wait()
     }
 }
 
 /// Carries a value that is not `Sendable` to the loop thread, the only thread that uses it once handed over.
-struct LoopBound<Value>: @unchecked Sendable {
+struct HandedToLoop<Value>: @unchecked Sendable {
     let value: Value
 
     init(_ value: Value) {
