@@ -40,6 +40,16 @@ public struct ClusterSlotMap: Equatable, Sendable {
         return owner == Self.unassigned ? nil : shards[Int(owner)]
     }
 
+    /// Every slot has the same primary in both maps (however the shards are ordered: `CLUSTER SHARDS` does not keep
+    /// one order from call to call).
+    public func hasSameOwners(as other: ClusterSlotMap) -> Bool {
+        (0..<HashSlot.count).allSatisfy { slot in
+            let mine = owners[slot], theirs = other.owners[slot]
+            if mine == Self.unassigned || theirs == Self.unassigned { return mine == theirs }
+            return shards[Int(mine)].primary == other.shards[Int(theirs)].primary
+        }
+    }
+
     /// Every slot has a primary.
     public var isComplete: Bool { !owners.contains(Self.unassigned) }
 

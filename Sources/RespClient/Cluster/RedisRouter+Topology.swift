@@ -175,7 +175,8 @@ extension RedisRouter {
                 routing.map = map
                 routing.connections = connections
             }
-            return routing.map != map
+            guard let old = routing.map else { return true }
+            return !old.hasSameOwners(as: map)
         }
         retired.forEach { $0.shutdown() }
         if changed || Set(connections.keys) != before {

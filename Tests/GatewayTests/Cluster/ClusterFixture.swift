@@ -31,9 +31,10 @@ final class ClusterFixture: @unchecked Sendable {
 
     var shardKeys: [String] { StreamShards(stream: stream, count: shardCount).keys }
 
-    /// The node serving `key` now, from the cluster's own map.
+    /// The node serving `key` now, from the cluster's own map as the first node that answers sees it.
     func node(for key: String) throws -> RedisServerProcess {
-        let map = try ClusterSlotMap(shardsReply: cluster.nodes[0].client().command("CLUSTER", "SHARDS"))
+        let reply = cluster.nodes.lazy.compactMap { try? $0.client().command("CLUSTER", "SHARDS") }.first
+        let map = try ClusterSlotMap(shardsReply: reply ?? .null)
         guard let owner = map.primary(for: HashSlot(key: key)),
             let node = cluster.nodes.first(where: { $0.port == owner.port })
         else { throw HarnessError("no primary serves \(key)") }
