@@ -33,6 +33,11 @@ public struct GatewayConfig: Sendable {
     public var drainTimeout: Duration = .seconds(10)
     public var adminToken: String?
     public var logLevel = LogLevel.info
+    /// Where the disk spool keeps requests Redis cannot take (created when missing); nil turns the spool off.
+    public var spoolDirectory: String?
+    /// The spool's size on disk, segment files included, before new requests get 503 `spool full`. 1 GiB holds
+    /// about 3.5 million typical events: an hour of 1,000 events/s.
+    public var spoolMaxBytes = 1 << 30
 
     public init() {}
 
@@ -135,6 +140,14 @@ extension GatewayConfig {
             guard !text.isEmpty else { throw ConfigError(description: "--admin-token: must not be empty") }
             config.adminToken = text
         },
+        Option(name: "spool-dir", value: "DIR", help: "disk spool for when Redis is down or stalled [off]") {
+            config, text throws(ConfigError) in
+            guard !text.isEmpty else { throw ConfigError(description: "--spool-dir: must not be empty") }
+            config.spoolDirectory = text
+        },
+        Option(name: "spool-max-bytes", value: "BYTES", help: "spool size limit [1073741824]") { config, text throws(ConfigError) in
+            config.spoolMaxBytes = try integer(text, flag: "spool-max-bytes", in: 4096...(1 << 50))
+        },
         Option(name: "log-level", value: "LEVEL", help: "debug, info, warn or error [info]") { config, text throws(ConfigError) in
             guard let level = LogLevel(rawValue: text.lowercased()) else {
                 throw ConfigError(description: "--log-level: expected debug, info, warn or error, got \"\(text)\"")
@@ -179,6 +192,10 @@ extension GatewayConfig {
                 index += 1
             }
             try option.apply(&config, value!)
+        }
+        // The spool replays into the stream key itself, so spooled events would land outside their device's shard.
+        if config.spoolDirectory != nil, let shards = config.streamShards, shards > 1 {
+            throw ConfigError(description: "--stream-shards: must be 1 with --spool-dir (the spool replays into one stream)")
         }
         return .run(config)
     }

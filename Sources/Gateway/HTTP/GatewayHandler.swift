@@ -90,7 +90,7 @@ final class GatewayHandler: HTTPHandler {
         if !state.isRunning {
             return Refusal(reason: .stopped, response: Responses.unavailable("ingestion is stopped", retryAfterSeconds: 5))
         }
-        if !context.redis.isUp {
+        if !context.redis.isUp && context.spool == nil {
             return Refusal(reason: .redisUnavailable, response: Responses.unavailable("redis unavailable"))
         }
         return nil

@@ -33,6 +33,11 @@ enum Responses {
         return HTTPResponse(status: 200, contentType: jsonType, body: body)
     }
 
+    /// The events are fdatasync'd in the spool and will reach Redis when it answers again.
+    static func spooled(_ count: Int) -> HTTPResponse {
+        HTTPResponse(status: 200, contentType: jsonType, body: Array(#"{"ok":true,"spooled":true,"accepted":\#(count)}"#.utf8))
+    }
+
     static func accepted(_ count: Int) -> HTTPResponse {
         HTTPResponse(status: 200, contentType: jsonType, body: Array(#"{"ok":true,"accepted":\#(count)}"#.utf8))
     }

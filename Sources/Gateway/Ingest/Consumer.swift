@@ -64,56 +64,64 @@ final class Consumer {
             return
         }
         job.admittedEvents = settled
+        if let spool = context.spool, spool.holdsEvents {
+            // Behind what is already spooled, so no device's events overtake its earlier ones.
+            spool.append(batch, responder: job.responder, admittedEvents: job.admittedEvents)
+            return
+        }
 
         let request = IngestRequest(
             context: context, responder: job.responder, eventCount: batch.events.count,
             admittedEvents: job.admittedEvents, isBatch: batch.isArray)
+        if context.spool != nil { request.spoolFallback = batch }
         if let last = batch.events.last {
             request.holdsSampleCandidate = context.offerSample(last.data, from: request)
         }
         let stream = context.shards
         let parts = Self.split(batch, over: stream.shards)
         if parts.count == 1 {
-            submit(batch.events.indices, of: batch, shard: parts[0].shard, in: stream, handler: request,
-                   commandCount: request.commandCount)
+            if let error = submit(batch.events.indices, of: batch, shard: parts[0].shard, in: stream, handler: request,
+                                  commandCount: request.commandCount) {
+                if request.holdsSampleCandidate { context.sampleSettled(by: request, stored: false) }
+                if let spool = context.spool {
+                    spool.append(batch, responder: job.responder, admittedEvents: job.admittedEvents)
+                    return
+                }
+                let message = error == .overloaded ? "redis pipeline full" : "redis unavailable"
+                reject(job, .redisUnavailable, Responses.unavailable(message))
+            }
         } else {
             request.expectParts(parts.count)
+            let loop = context.loop
             for part in parts {
                 let handler = IngestPart(request: request, eventCount: part.events.count, isBatch: batch.isArray)
-                submit(part.events, of: batch, shard: part.shard, in: stream, handler: handler,
-                       commandCount: handler.commandCount, failingTo: request)
+                guard let error = submit(part.events, of: batch, shard: part.shard, in: stream, handler: handler,
+                                         commandCount: handler.commandCount) else { continue }
+                // Counted on the loop thread, where the other parts' replies arrive.
+                let verdict = IngestReplies.Verdict.unavailable(
+                    error == .overloaded ? "redis pipeline full" : "redis unavailable")
+                if loop.inLoop { request.partFinished(verdict) } else { loop.execute { request.partFinished(verdict) } }
             }
         }
         if commands.capacity > Self.retainedCommandBytes { commands = [] }
     }
 
-    /// Encodes the events at `indices` for their shard and submits them. A submission refused at once is answered
-    /// with that failure: the handler of a request that is one part is touched by no other thread yet, so it is
-    /// answered here; a part of several is counted on the loop thread, where its siblings' replies arrive.
+    /// Encodes the events at `indices` for their shard and submits them; the error when the submission was refused
+    /// at once (nothing queued).
     private func submit<Indices: Collection<Int>>(
         _ indices: Indices, of batch: TelemetryBatch, shard: Int, in stream: ShardedStream,
-        handler: any RedisReplyHandler, commandCount: Int, failingTo parent: IngestRequest? = nil
-    ) {
+        handler: any RedisReplyHandler, commandCount: Int
+    ) -> RedisError? {
         commands.removeAll(keepingCapacity: true)
-        encode(indices, of: batch, key: stream.shards.keys[shard])
+        encode(indices, of: batch, key: stream.shards.count == 1 ? nil : stream.shards.keys[shard])
         let submitted = commands.withUnsafeBytes { bytes in
             Result { () throws(RedisError) in
                 try context.redis.submit(
                     encoded: bytes, commandCount: commandCount, slot: stream.slots[shard], handler: handler)
             }
         }
-        guard case .failure(let error) = submitted else { return }
-        if let parent {
-            let verdict = IngestReplies.Verdict.unavailable(error == .overloaded ? "redis pipeline full" : "redis unavailable")
-            let loop = context.loop
-            if loop.inLoop {
-                parent.partFinished(verdict)
-            } else {
-                loop.execute { parent.partFinished(verdict) }
-            }
-        } else {
-            for tag in 0..<commandCount { handler.redisReplied(.failure(error), tag: tag) }
-        }
+        if case .failure(let error) = submitted { return error }
+        return nil
     }
 
     /// The events of each shard the batch touches, in the order of each shard's first event; each shard's events in
@@ -139,23 +147,12 @@ final class Consumer {
         job.responder.respond(response)
     }
 
-    /// `XADD <key> [MAXLEN ~ n] * device_id <id> priority <P> data <json>` per event; a batch is wrapped in
-    /// MULTI/EXEC so Redis stores all of it (all of this shard's part) or none of it.
-    private func encode<Indices: Collection<Int>>(_ indices: Indices, of batch: TelemetryBatch, key: String) {
+    /// One `XADD` per event (`StreamTarget`) to `key` (a shard's, or nil for the stream itself); a batch is wrapped
+    /// in MULTI/EXEC so Redis stores all of it (all of this shard's part) or none of it.
+    private func encode<Indices: Collection<Int>>(_ indices: Indices, of batch: TelemetryBatch, key: String?) {
         if batch.isArray { RESPEncoder.appendCommand([.staticString("MULTI")], to: &commands) }
         for index in indices {
-            let event = batch.events[index]
-            var arguments: [RESPArgument] = [.staticString("XADD"), .string(key)]
-            if let maxLength = context.streamMaxLength {
-                arguments += [.staticString("MAXLEN"), .staticString("~"), .integer(maxLength)]
-            }
-            arguments += [
-                .staticString("*"),
-                .staticString("device_id"), .bytes(event.deviceID),
-                .staticString("priority"), .string(event.priority.rawValue),
-                .staticString("data"), .bytes(event.data),
-            ]
-            RESPEncoder.appendCommand(arguments, to: &commands)
+            context.target.appendXADD(batch.events[index], key: key, to: &commands)
         }
         if batch.isArray { RESPEncoder.appendCommand([.staticString("EXEC")], to: &commands) }
     }

@@ -9,13 +9,15 @@ final class IngestContext: Sendable {
     let admission: Admission
     let metrics: GatewayMetrics
     let stalls: StallMonitor
-    let stream: String
+    let limits: TelemetryLimits
+    /// The stream and the entry format (`XADD`).
+    let target: StreamTarget
+    /// The disk spool (`--spool-dir`), nil when off: then a request Redis cannot take is answered 503.
+    let spool: Spool?
     /// `--stream-shards` when given; otherwise the shards follow the mode Redis turned out to be in.
     private let configuredShards: ShardedStream?
     private let standaloneShards: ShardedStream
     private let clusterShards: ShardedStream
-    let streamMaxLength: Int?
-    let limits: TelemetryLimits
     private let samples = Mutex(Samples())
 
     /// The latest stored event for /status, and at most one candidate awaiting Redis's acknowledgement. Holding one
@@ -26,18 +28,20 @@ final class IngestContext: Sendable {
     }
 
     init(loop: EventLoop, redis: RedisRouter, admission: Admission, metrics: GatewayMetrics,
-         stalls: StallMonitor, stream: String, streamShards: Int?, streamMaxLength: Int?, limits: TelemetryLimits) {
+         stalls: StallMonitor, target: StreamTarget, streamShards: Int?, limits: TelemetryLimits, spool: Spool?) {
         self.loop = loop
         self.redis = redis
         self.admission = admission
         self.metrics = metrics
         self.stalls = stalls
-        self.stream = stream
-        configuredShards = streamShards.map { ShardedStream(stream: stream, count: $0) }
-        standaloneShards = ShardedStream(stream: stream, count: 1)
-        clusterShards = ShardedStream(stream: stream, count: StreamShards.clusterDefaultCount)
-        self.streamMaxLength = streamMaxLength
         self.limits = limits
+        self.target = target
+        self.spool = spool
+        configuredShards = streamShards.map { ShardedStream(stream: target.stream, count: $0) }
+        standaloneShards = ShardedStream(stream: target.stream, count: 1)
+        // The spool replays into the unsharded stream, so with a spool the stream stays one key (see GatewayConfig).
+        clusterShards = ShardedStream(
+            stream: target.stream, count: spool == nil ? StreamShards.clusterDefaultCount : 1)
     }
 
     /// Where events go now: the configured shards, else one stream on a standalone Redis and

@@ -26,6 +26,15 @@ struct IngestReplies {
             }
         }
 
+        /// Nothing was stored and trying again later can succeed: Redis down, stalled, or refusing for now.
+        var isRetryable: Bool {
+            switch self {
+            case .stored, .accepted: false
+            case .unavailable: true
+            case .rejectedByRedis(let error): IngestReplies.isTransient(error)
+            }
+        }
+
         /// The `gateway_events_rejected_total` reason; nil when stored.
         var rejectReason: RejectReason? {
             switch self {

@@ -68,6 +68,13 @@ final class WorkQueue<Job>: @unchecked Sendable {
         return true
     }
 
+    /// Jobs queued and not yet taken (the spool thread reads it to decide whether a group commit is worth a wait).
+    var count: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return jobs.count
+    }
+
     /// Consumers finish what is queued and then see `popBatch` return false.
     func close() {
         pthread_mutex_lock(mutex)

@@ -36,13 +36,18 @@ public final class Gateway {
         self.logger = logger
         self.loop = loop
         let redis = RedisRouter(loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: config.redisTimeout))
+        let admission = Admission(capacity: config.queueSize, highPriorityShare: config.highPriorityReserve)
+        let metrics = GatewayMetrics()
+        let target = StreamTarget(stream: config.stream, maxLength: config.streamMaxLength)
+        let spool = config.spoolDirectory.map { directory in
+            Spool(
+                configuration: Spool.Configuration(directory: directory, maxBytes: config.spoolMaxBytes), redis: redis,
+                admission: admission, metrics: metrics, target: target, logger: logger)
+        }
         let context = IngestContext(
-            loop: loop, redis: redis,
-            admission: Admission(capacity: config.queueSize, highPriorityShare: config.highPriorityReserve),
-            metrics: GatewayMetrics(), stalls: StallMonitor(logger: logger), stream: config.stream,
-            streamShards: config.streamShards,
-            streamMaxLength: config.streamMaxLength,
-            limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody))
+            loop: loop, redis: redis, admission: admission, metrics: metrics, stalls: StallMonitor(logger: logger),
+            target: target, streamShards: config.streamShards,
+            limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody), spool: spool)
         let state = GatewayState(logger: logger)
         let serverStatistics = HTTPServerStatistics()
         let handler = GatewayHandler(
@@ -82,8 +87,8 @@ public final class Gateway {
                 logger.warn("redis down", ["error": status.lastError ?? "unknown"])
             }
         }
-        redis.onTopology = { logger.info($0) }
         redis.start()
+        try context.spool?.start(loop: loop)
         let context = self.context
         let queue = self.queue
         for index in 0..<config.workers {
@@ -97,16 +102,16 @@ public final class Gateway {
         }
         logger.info("listening", [
             "address": address.description, "redis": config.redis.description, "stream": config.stream,
-            "stream_shards": config.streamShards.map(String.init) ?? "auto",
             "workers": String(config.workers), "queue_size": String(config.queueSize), "version": Self.version,
         ])
         return address
     }
 
-    /// Waits for the consumer threads after the loop has stopped.
+    /// Waits for the consumer threads (and the spool's) after the loop has stopped.
     public func joinConsumers() {
         consumers.forEach { $0.join() }
         consumers = []
+        context.spool?.join()
     }
 
     // MARK: Shutdown
@@ -149,6 +154,7 @@ public final class Gateway {
 
     private func finishShutdown() {
         queue.close()
+        context.spool?.shutdown()
         context.redis.shutdown()
         logger.info("stopped", ["events_stored": String(context.metrics.eventsStored.value)])
         loop.stop()

@@ -16,6 +16,14 @@ final class StatusPages {
         let redisUp: Bool
         let running: Bool
         let uptime: Int
+        /// With a spool: whether it holds events (or is still being recovered), and how much.
+        var spooled: Spooled?
+    }
+
+    private struct Spooled: Equatable {
+        let holding: Bool
+        let bytes: Int
+        let events: Int
     }
 
     init(context: IngestContext, state: GatewayState, server: HTTPServerStatistics, queueCapacity: Int, workers: Int) {
@@ -33,16 +41,25 @@ final class StatusPages {
     }
 
     /// Load balancers poll /health constantly, so the body is rebuilt only when what it says changes (Redis state,
-    /// ingestion state, or the uptime's whole second).
+    /// ingestion state, the spool's contents, or the uptime's whole second).
     func health() -> HTTPResponse {
-        let key = HealthKey(redisUp: redis.isUp, running: state.isRunning, uptime: Int(uptimeSeconds))
+        let spooled = context.spool.map {
+            Spooled(holding: $0.holdsEvents, bytes: $0.metrics.bytes.value, events: $0.metrics.events.value)
+        }
+        let key = HealthKey(redisUp: redis.isUp, running: state.isRunning, uptime: Int(uptimeSeconds), spooled: spooled)
         if key != cachedHealth.key {
             cachedHealth = (key, Responses.json(200) { writer in
-                writer.field("status", key.redisUp ? "healthy" : "degraded")
+                // Events in the spool (or a spool still being recovered) are safe but not yet in Redis: degraded
+                // until it has drained.
+                writer.field("status", key.redisUp && key.spooled?.holding != true ? "healthy" : "degraded")
                 writer.field("redis", key.redisUp ? "up" : "down")
                 writer.field("state", key.running ? "running" : "stopped")
                 writer.field("version", Gateway.version)
                 writer.field("uptime_seconds", key.uptime)
+                if let spooled = key.spooled {
+                    writer.field("spool_bytes", spooled.bytes)
+                    writer.field("spool_events", spooled.events)
+                }
             })
         }
         return cachedHealth.response
@@ -52,8 +69,10 @@ final class StatusPages {
         let redisUp = redis.isUp
         let running = state.isRunning
         let shuttingDown = state.isShuttingDown
-        let ready = redisUp && running && !shuttingDown
-        let reason = !redisUp ? "redis unavailable" : (shuttingDown ? "shutting down" : (running ? "" : "ingestion is stopped"))
+        // With a spool the gateway still acknowledges durably while Redis is away, so it stays ready.
+        let storable = redisUp || context.spool != nil
+        let ready = storable && running && !shuttingDown
+        let reason = !storable ? "redis unavailable" : (shuttingDown ? "shutting down" : (running ? "" : "ingestion is stopped"))
         return Responses.json(ready ? 200 : 503, { writer in
             writer.field("ready", ready)
             writer.field("redis", redisUp ? "up" : "down")

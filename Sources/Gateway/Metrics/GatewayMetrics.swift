@@ -23,7 +23,7 @@ enum RouteLabel: Int, CaseIterable, Sendable {
 
 /// Why events were not stored (`gateway_events_rejected_total{reason}`).
 enum RejectReason: Int, CaseIterable, Sendable {
-    case invalid, queueFull, redisUnavailable, redisError, stopped, unsupportedMediaType, tooLarge
+    case invalid, queueFull, redisUnavailable, redisError, stopped, unsupportedMediaType, tooLarge, spoolFull, spoolUnavailable
 
     var name: String {
         switch self {
@@ -34,6 +34,8 @@ enum RejectReason: Int, CaseIterable, Sendable {
         case .stopped: "stopped"
         case .unsupportedMediaType: "unsupported_media_type"
         case .tooLarge: "too_large"
+        case .spoolFull: "spool_full"
+        case .spoolUnavailable: "spool_unavailable"
         }
     }
 }
@@ -56,6 +58,7 @@ final class GatewayMetrics: Sendable {
     let requestDuration = Histogram(upperBounds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
     let redisBatchSize = Histogram(upperBounds: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192])
     let latency = LatencyRecorder()
+    let spool = SpoolMetrics()
 
     func countResponse(route: RouteLabel, status: Int) {
         responses[Self.slot(route: route, status: status)].add()

@@ -88,6 +88,7 @@ struct MetricsReport {
                       stalls.consumerToReactorWait)
         out.histogram("gateway_redis_round_trip_seconds",
                       "From the tick that wrote a command to Redis to the tick that read its reply.", stalls.redisRoundTrip)
+        metrics.spool.write(into: &out)
         out.family("gateway_consumer_threads", "gauge", "Consumer threads.")
         out.sample("gateway_consumer_threads", workers)
         out.family("gateway_uptime_seconds", "gauge", "Seconds since the gateway started.")
