@@ -28,6 +28,7 @@ public struct ClusterSlotMap: Equatable, Sendable {
                 for slot in range { owners[slot] = index }
             }
         }
+        isComplete = !owners.contains(Self.unassigned)
     }
 
     public func primary(for slot: HashSlot) -> ClusterEndpoint? {
@@ -51,7 +52,9 @@ public struct ClusterSlotMap: Equatable, Sendable {
     }
 
     /// Every slot has a primary.
-    public var isComplete: Bool { !owners.contains(Self.unassigned) }
+    /// Kept rather than computed: the gateway asks on every request (through `RedisRouter.isUp`), and scanning 16,384
+    /// owners each time would cost microseconds.
+    public private(set) var isComplete = false
 
     /// The map after a `MOVED`: the slot belongs to `endpoint` (a known primary, or a new shard without replicas).
     public func moving(_ slot: HashSlot, to endpoint: ClusterEndpoint) -> ClusterSlotMap {
@@ -62,6 +65,7 @@ public struct ClusterSlotMap: Equatable, Sendable {
             map.owners[slot.rawValue] = UInt16(map.shards.count)
             map.shards.append(Shard(primary: endpoint, replicas: []))
         }
+        if !map.isComplete { map.isComplete = !map.owners.contains(Self.unassigned) }
         return map
     }
 }

@@ -77,6 +77,7 @@ import Testing
         #expect(Self.error(["--host", "localhost"]) == #"--host: expected a numeric IPv4 or IPv6 address, got "localhost""#)
         #expect(Self.error(["--stream", ""]) == "--stream: must not be empty")
         #expect(Self.error(["--stream-shards", "0"]) == #"--stream-shards: expected an integer 1...1024, got "0""#)
+        #expect(Self.error(["--stream-shards", "4", "--spool-dir", "/tmp/s"])?.hasPrefix("--stream-shards: must be 1") == true)
         #expect(Self.error(["--admin-token="]) == "--admin-token: must not be empty")
         #expect(Self.error(["--log-level", "loud"]) != nil)
         #expect(Self.error(["--redis", "http://x"])?.hasPrefix("--redis: ") == true)
