@@ -1,3 +1,5 @@
+import Reactor
+
 /// Strict readers for the text of RESP number lines.
 ///
 /// They accept exactly what Redis writes and nothing looser, so a byte stream that has slipped out of frame (a body
@@ -69,10 +71,7 @@ enum RESPScalarParsing {
     }
 
     private static func isWord(_ text: ArraySlice<UInt8>, _ lowercase: StaticString) -> Bool {
-        lowercase.withUTF8Buffer { word in
-            // ORing 0x20 folds ASCII letters to lower case; the words hold only letters, so nothing else can match.
-            text.count == word.count && zip(text, word).allSatisfy { $0 | 0x20 == $1 }
-        }
+        text.withUnsafeBytes { ASCII.equalsLowercase($0, lowercase) }
     }
 
     private static func isDecimal(_ text: ArraySlice<UInt8>) -> Bool {
