@@ -53,8 +53,9 @@ final class Spool: @unchecked Sendable {
         case failing(since: MonotonicInstant, refusedRequests: Int)
     }
 
-    /// How often the loop asks the spool thread to retry forwarding while events are held: Redis coming back is
-    /// noticed within this, and a failed batch is retried at this pace rather than in a loop.
+    /// When forwarding cannot proceed (Redis down, a batch failed), the spool thread asks the loop for one `.poll`
+    /// this much later: Redis coming back is noticed within it, and a failed batch is retried at this pace rather
+    /// than in a loop. An empty spool, or one forwarding normally, arms no timer at all.
     static let pollInterval: Duration = .milliseconds(50)
     /// How long a group commit may wait for more requests when it is much smaller than the last one: half the last
     /// fdatasync, within these bounds. Clients whose requests the last fdatasync answered are sending their next
@@ -80,6 +81,9 @@ final class Spool: @unchecked Sendable {
     // Spool-thread state.
     private var store: SpoolStore?
     private var forwarding = ForwardPhase.idle
+    /// A `.poll` is on its way (at most one timer is armed at a time).
+    private var pollRequested = false
+    private var loop: EventLoop?
     private var writeHealth = WriteHealth.healthy
     private var lastGroupRequests = 0
 
@@ -107,15 +111,23 @@ final class Spool: @unchecked Sendable {
         lockFD = try SpoolFiles.lock(directory: configuration.directory)
         let directoryFD = try SpoolFiles.openDirectory(configuration.directory)
         heldEvents.store(1, ordering: .relaxed)  // "recovering": released when recovery is done
+        self.loop = loop
         thread = OSThread(name: "spool") { [self] in run(directoryFD: directoryFD) }
-        schedulePoll(on: loop)
     }
 
-    private func schedulePoll(on loop: EventLoop) {
-        _ = loop.scheduleTimer(after: Self.pollInterval) { [self] in
-            if holdsEvents { queue.push(contentsOf: [.poll]) }
-            schedulePoll(on: loop)
+    /// Spool thread: one `.poll` after `pollInterval`, through a timer on the loop.
+    private func requestPoll() {
+        guard !pollRequested, let loop else { return }
+        pollRequested = true
+        loop.execute { [self] in
+            _ = loop.scheduleTimer(after: Self.pollInterval) { [self] in queue.push(contentsOf: [.poll]) }
         }
+    }
+
+    /// Spool thread: forwarding pauses until the next poll.
+    private func pause() {
+        forwarding = .waiting
+        requestPoll()
     }
 
     /// Appends already queued are written and answered; then the thread exits. A forwarded batch still in flight is
@@ -172,6 +184,7 @@ final class Spool: @unchecked Sendable {
                          ["directory": configuration.directory, "error": error.description])
         }
         heldEvents.subtract(1, ordering: .relaxed)  // recovery is over
+        forwardIfIdle()
 
         var tasks: [Task] = []
         var group: [Append] = []
@@ -181,7 +194,9 @@ final class Spool: @unchecked Sendable {
                 switch task {
                 case .append(let append): group.append(append)
                 case .forwarded(let stored): forwarded(stored)
-                case .poll: if case .waiting = forwarding { forwarding = .idle }
+                case .poll:
+                    pollRequested = false
+                    if case .waiting = forwarding { forwarding = .idle }
                 }
             }
             tasks.removeAll(keepingCapacity: true)
@@ -259,16 +274,24 @@ final class Spool: @unchecked Sendable {
     }
 
     private func forwardIfIdle() {
-        guard case .idle = forwarding, let store, redis.isUp else { return }
+        guard case .idle = forwarding, let store else { return }
+        guard redis.isUp else {
+            if store.totalEvents > 0 { requestPoll() }
+            return
+        }
         let batch: SpoolForwardBatch
         do {
             batch = try store.nextBatch()
         } catch {
             logger.error("spool read failed: forwarding paused", ["error": error.description])
-            forwarding = .waiting
+            pause()
             return
         }
-        if batch.lostEvents > 0 { heldEvents.subtract(batch.lostEvents, ordering: .relaxed) }
+        if batch.lostEvents > 0 {
+            // A damaged record was moved aside: carry on with the next one at the next poll.
+            heldEvents.subtract(batch.lostEvents, ordering: .relaxed)
+            pause()
+        }
         publishGauges()
         guard !batch.records.isEmpty else { return }
         let (bytes, commandCounts) = batch.encode(into: target)
@@ -283,13 +306,13 @@ final class Spool: @unchecked Sendable {
         }
         switch submitted {
         case .success: forwarding = .inFlight(batch)
-        case .failure: forwarding = .waiting
+        case .failure: pause()
         }
     }
 
     private func forwarded(_ stored: Int) {
         guard case .inFlight(let batch) = forwarding, let store else { return }
-        forwarding = stored == batch.records.count ? .idle : .waiting
+        if stored == batch.records.count { forwarding = .idle } else { pause() }
         guard stored > 0 else { return }
         let events = batch.events(inFirst: stored)
         let remaining = heldEvents.subtract(events, ordering: .relaxed).newValue

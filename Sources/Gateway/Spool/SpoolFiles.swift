@@ -55,7 +55,9 @@ enum SpoolFiles {
         try buffer.withUnsafeMutableBytes { bytes in
             Result { () throws(SystemError) in
                 while done < count {
-                    let got = try check("pread \(path)") { pread(fd, bytes.baseAddress! + done, count - done, off_t(offset + done)) }
+                    let got = try check("pread \(path)") {
+                        pread(fd, bytes.baseAddress! + done, count - done, off_t(offset + done))
+                    }
                     if got == 0 { break }
                     done += got
                 }

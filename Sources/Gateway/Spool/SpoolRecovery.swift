@@ -51,7 +51,9 @@ struct SpoolRecovery {
     }
 
     /// Scans and repairs one segment; nil when nothing in it is left to forward (it was deleted).
-    private func recoverSegment(_ sequence: UInt64, isLast: Bool, into result: inout Result) throws(SystemError) -> SpoolSegment? {
+    private func recoverSegment(_ sequence: UInt64, isLast: Bool, into result: inout Result)
+        throws(SystemError) -> SpoolSegment?
+    {
         let name = SpoolSegment.name(sequence)
         var bytes = try SpoolFiles.readWholeFile(path(name))
         guard bytes.count >= SpoolSegment.headerBytes, Array(bytes[0..<SpoolSegment.headerBytes]) == SpoolSegment.magic else {

@@ -25,7 +25,8 @@ final class SpoolStore {
     private var cursorFD: Int32?
     private let directoryFD: Int32
 
-    init(directory: String, directoryFD: Int32, maxBytes: Int, recovered: SpoolRecovery.Result, logger: Logger, metrics: SpoolMetrics) {
+    init(directory: String, directoryFD: Int32, maxBytes: Int, recovered: SpoolRecovery.Result, logger: Logger,
+         metrics: SpoolMetrics) {
         self.directory = directory
         self.directoryFD = directoryFD
         self.logger = logger
@@ -114,13 +115,14 @@ final class SpoolStore {
         }
         let fd = try readDescriptor(segment.sequence)
         let available = segment.size - cursor.offset
-        var chunk = try SpoolFiles.read(fd, count: min(available, Self.forwardBytesPerBatch), at: cursor.offset, path: path(segment.sequence))
+        let segmentPath = path(segment.sequence)
+        var chunk = try SpoolFiles.read(fd, count: min(available, Self.forwardBytesPerBatch), at: cursor.offset, path: segmentPath)
         if chunk.count >= SpoolRecord.headerBytes && chunk.count < available {
             // One record bigger than the read: read exactly that record.
             let length = chunk.withUnsafeBytes { SpoolRecord.readLittleEndian($0, at: 0, as: UInt32.self) }
             let needed = SpoolRecord.headerBytes + Int(length)
             if needed > chunk.count && needed <= available {
-                chunk = try SpoolFiles.read(fd, count: needed, at: cursor.offset, path: path(segment.sequence))
+                chunk = try SpoolFiles.read(fd, count: needed, at: cursor.offset, path: segmentPath)
             }
         }
         var batch = SpoolForwardBatch(sequence: segment.sequence)
