@@ -8,6 +8,9 @@ public struct GatewayConfig: Sendable {
     public var port = 8080
     public var redis = RedisURL()
     public var stream = "telemetry:events"
+    /// Shards of the stream (`StreamShards`); nil: 1 on a standalone Redis, `StreamShards.clusterDefaultCount` in a
+    /// cluster.
+    public var streamShards: Int?
     /// Approximate cap on the stream length (`XADD MAXLEN ~ n`); nil keeps every event until a consumer trims.
     public var streamMaxLength: Int?
     /// Consumer threads that decode, validate and encode; default one per core.
@@ -70,7 +73,9 @@ extension GatewayConfig {
         Option(name: "port", value: "N", help: "listen port [8080]") { config, text throws(ConfigError) in
             config.port = try integer(text, flag: "port", in: 0...65535)
         },
-        Option(name: "redis", value: "URL", help: "redis://[user:password@]host:port[/db] [redis://127.0.0.1:6379]") {
+        Option(name: "redis", value: "URL",
+               help: "redis://[user:password@]host:port[,host:port...][/db], cluster seeds comma-separated "
+                   + "[redis://127.0.0.1:6379]") {
             config, text throws(ConfigError) in
             do {
                 config.redis = try RedisURL(parsing: text)
@@ -81,6 +86,10 @@ extension GatewayConfig {
         Option(name: "stream", value: "KEY", help: "Redis stream key [telemetry:events]") { config, text throws(ConfigError) in
             guard !text.isEmpty else { throw ConfigError(description: "--stream: must not be empty") }
             config.stream = text
+        },
+        Option(name: "stream-shards", value: "N", help: "stream shards <stream>:{n}, by device [1; 16 in a cluster]") {
+            config, text throws(ConfigError) in
+            config.streamShards = try integer(text, flag: "stream-shards", in: 1...StreamShards.maximumCount)
         },
         Option(name: "stream-maxlen", value: "N", help: "approximate stream length cap, XADD MAXLEN ~ N [off]") {
             config, text throws(ConfigError) in
@@ -183,6 +192,10 @@ extension GatewayConfig {
                 index += 1
             }
             try option.apply(&config, value!)
+        }
+        // The spool replays into the stream key itself, so spooled events would land outside their device's shard.
+        if config.spoolDirectory != nil, let shards = config.streamShards, shards > 1 {
+            throw ConfigError(description: "--stream-shards: must be 1 with --spool-dir (the spool replays into one stream)")
         }
         return .run(config)
     }

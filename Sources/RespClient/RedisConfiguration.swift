@@ -61,6 +61,9 @@ public struct RedisStatus: Sendable, Equatable {
     public var reconnects = 0
     /// 3 after a successful `HELLO 3`, 2 when the server only speaks RESP2.
     public var protocolVersion = 0
+    /// Cluster redirects followed (`RedisRouter`): `MOVED` after a slot changed owner, `ASK` while one migrates.
+    public var movedRedirects = 0
+    public var askRedirects = 0
 }
 
 /// Receives the replies of submitted commands. Called on the loop thread, exactly once per command, in submission

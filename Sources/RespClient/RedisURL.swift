@@ -1,7 +1,13 @@
-/// `redis://[[user]:password@]host[:port][/db]`, the form every Redis client accepts.
+/// `redis://[[user]:password@]host[:port][,host[:port]...][/db]`, the form every Redis client accepts, with more
+/// than one address when they are seed nodes of a Redis Cluster (or a standalone server named more than once).
+///
+/// `host` and `port` are the first address; `otherSeeds` holds the rest, which only `RedisRouter` uses: a single
+/// `RedisConnection` connects to the first address.
 public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
+    /// The addresses after the first, in the order given.
+    public var otherSeeds: [ClusterEndpoint] = []
     public var username: String?
     public var password: String?
     public var database: Int
@@ -52,6 +58,23 @@ public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
                 database = number
             }
         }
+        let addresses = try rest.split(separator: ",", omittingEmptySubsequences: false).map {
+            address throws(ParseError) in try Self.endpoint(address, in: text)
+        }
+        self.init(host: addresses[0].host, port: addresses[0].port, username: username, password: password,
+                  database: database)
+        otherSeeds = Array(addresses.dropFirst())
+    }
+
+    /// Every address, the first one first.
+    public var seeds: [ClusterEndpoint] { [ClusterEndpoint(host: host, port: port)] + otherSeeds }
+
+    /// This URL's credentials and database with `endpoint` as its one address.
+    public func pointing(to endpoint: ClusterEndpoint) -> RedisURL {
+        RedisURL(host: endpoint.host, port: endpoint.port, username: username, password: password, database: database)
+    }
+
+    private static func endpoint(_ rest: Substring, in text: String) throws(ParseError) -> ClusterEndpoint {
         var host = String(rest)
         var port = Self.defaultPort
         if rest.hasPrefix("[") {
@@ -72,7 +95,7 @@ public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
             }
         }
         guard !host.isEmpty else { throw ParseError(description: "missing host in \"\(text)\"") }
-        self.init(host: host, port: port, username: username, password: password, database: database)
+        return ClusterEndpoint(host: host, port: port)
     }
 
     /// The URL with the password masked, safe for logs and /status.
@@ -81,8 +104,7 @@ public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
         if username != nil || password != nil {
             text += (username ?? "") + (password != nil ? ":***" : "") + "@"
         }
-        text += host.contains(":") ? "[\(host)]" : host
-        text += ":\(port)"
+        text += seeds.map(\.description).joined(separator: ",")
         if database != 0 { text += "/\(database)" }
         return text
     }

@@ -70,8 +70,6 @@ final class Consumer {
             return
         }
 
-        commands.removeAll(keepingCapacity: true)
-        encode(batch)
         let request = IngestRequest(
             context: context, responder: job.responder, eventCount: batch.events.count,
             admittedEvents: job.admittedEvents, isBatch: batch.isArray)
@@ -79,21 +77,68 @@ final class Consumer {
         if let last = batch.events.last {
             request.holdsSampleCandidate = context.offerSample(last.data, from: request)
         }
-        let submitted = commands.withUnsafeBytes { bytes in
-            Result { () throws(RedisError) in
-                try context.redis.submit(encoded: bytes, commandCount: request.commandCount, handler: request)
+        let stream = context.shards
+        let parts = Self.split(batch, over: stream.shards)
+        if parts.count == 1 {
+            if let error = submit(batch.events.indices, of: batch, shard: parts[0].shard, in: stream, handler: request,
+                                  commandCount: request.commandCount) {
+                if request.holdsSampleCandidate { context.sampleSettled(by: request, stored: false) }
+                if let spool = context.spool {
+                    spool.append(batch, responder: job.responder, admittedEvents: job.admittedEvents)
+                    return
+                }
+                let message = error == .overloaded ? "redis pipeline full" : "redis unavailable"
+                reject(job, .redisUnavailable, Responses.unavailable(message))
             }
-        }
-        if case .failure(let error) = submitted {
-            if request.holdsSampleCandidate { context.sampleSettled(by: request, stored: false) }
-            if let spool = context.spool {
-                spool.append(batch, responder: job.responder, admittedEvents: job.admittedEvents)
-                return
+        } else {
+            request.expectParts(parts.count)
+            let loop = context.loop
+            for part in parts {
+                let handler = IngestPart(request: request, eventCount: part.events.count, isBatch: batch.isArray)
+                guard let error = submit(part.events, of: batch, shard: part.shard, in: stream, handler: handler,
+                                         commandCount: handler.commandCount) else { continue }
+                // Counted on the loop thread, where the other parts' replies arrive.
+                let verdict = IngestReplies.Verdict.unavailable(
+                    error == .overloaded ? "redis pipeline full" : "redis unavailable")
+                if loop.inLoop { request.partFinished(verdict) } else { loop.execute { request.partFinished(verdict) } }
             }
-            let message = error == .overloaded ? "redis pipeline full" : "redis unavailable"
-            reject(job, .redisUnavailable, Responses.unavailable(message))
         }
         if commands.capacity > Self.retainedCommandBytes { commands = [] }
+    }
+
+    /// Encodes the events at `indices` for their shard and submits them; the error when the submission was refused
+    /// at once (nothing queued).
+    private func submit<Indices: Collection<Int>>(
+        _ indices: Indices, of batch: TelemetryBatch, shard: Int, in stream: ShardedStream,
+        handler: any RedisReplyHandler, commandCount: Int
+    ) -> RedisError? {
+        commands.removeAll(keepingCapacity: true)
+        encode(indices, of: batch, key: stream.shards.count == 1 ? nil : stream.shards.keys[shard])
+        let submitted = commands.withUnsafeBytes { bytes in
+            Result { () throws(RedisError) in
+                try context.redis.submit(
+                    encoded: bytes, commandCount: commandCount, slot: stream.slots[shard], handler: handler)
+            }
+        }
+        if case .failure(let error) = submitted { return error }
+        return nil
+    }
+
+    /// The events of each shard the batch touches, in the order of each shard's first event; each shard's events in
+    /// the order sent, so a device's readings keep their order.
+    static func split(_ batch: TelemetryBatch, over shards: StreamShards) -> [(shard: Int, events: [Int])] {
+        guard shards.count > 1 else { return [(0, Array(batch.events.indices))] }
+        var parts: [(shard: Int, events: [Int])] = []
+        var partOfShard = [Int](repeating: -1, count: shards.count)
+        for index in batch.events.indices {
+            let shard = shards.shard(of: batch.events[index].deviceID)
+            if partOfShard[shard] < 0 {
+                partOfShard[shard] = parts.count
+                parts.append((shard, []))
+            }
+            parts[partOfShard[shard]].events.append(index)
+        }
+        return parts
     }
 
     private func reject(_ job: IngestJob, _ reason: RejectReason, _ response: HTTPResponse) {
@@ -102,12 +147,12 @@ final class Consumer {
         job.responder.respond(response)
     }
 
-    /// One `XADD` per event (`StreamTarget`); a batch is wrapped in MULTI/EXEC so Redis stores all of it or none
-    /// of it.
-    private func encode(_ batch: TelemetryBatch) {
+    /// One `XADD` per event (`StreamTarget`) to `key` (a shard's, or nil for the stream itself); a batch is wrapped
+    /// in MULTI/EXEC so Redis stores all of it (all of this shard's part) or none of it.
+    private func encode<Indices: Collection<Int>>(_ indices: Indices, of batch: TelemetryBatch, key: String?) {
         if batch.isArray { RESPEncoder.appendCommand([.staticString("MULTI")], to: &commands) }
-        for event in batch.events {
-            context.target.appendXADD(event, to: &commands)
+        for index in indices {
+            context.target.appendXADD(batch.events[index], key: key, to: &commands)
         }
         if batch.isArray { RESPEncoder.appendCommand([.staticString("EXEC")], to: &commands) }
     }

@@ -56,9 +56,12 @@ struct IngestReplies {
         }
     }
 
-    /// Error codes that mean memory pressure, loading or failover: retrying later can succeed, so they are 503.
+    /// Error codes that mean memory pressure, loading, failover or a cluster mid-change (a redirect reaches the
+    /// request only when `RedisRouter` gave up following them): retrying later can succeed, so they are 503.
     /// Anything else (e.g. `WRONGTYPE`: the stream key holds another type) is a misconfiguration retrying will not fix.
-    static let transientCodes: Set<String> = ["OOM", "LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN"]
+    static let transientCodes: Set<String> = [
+        "OOM", "LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "MOVED", "ASK",
+    ]
 
     static func isTransient(_ error: RedisServerError) -> Bool { transientCodes.contains(error.code) }
 

@@ -12,6 +12,9 @@ public struct StreamShards: Equatable, Sendable {
     /// Upper bound on `--stream-shards`: far more than the primaries of any cluster this gateway is sized for, and few
     /// enough that a processor can read every shard in one XREADGROUP.
     public static let maximumCount = 1_024
+    /// Shards when Redis is a cluster and `--stream-shards` is not given: 16 spreads the stream over up to 16
+    /// primaries (a cluster of 3 gets 5 or 6 shards each, close to even) and stays one XREADGROUP for a processor.
+    public static let clusterDefaultCount = 16
 
     public let stream: String
     public let count: Int

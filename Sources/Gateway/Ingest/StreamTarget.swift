@@ -7,9 +7,13 @@ struct StreamTarget: Sendable {
     /// `XADD MAXLEN ~ n` when set.
     let maxLength: Int?
 
-    /// `XADD <stream> [MAXLEN ~ n] * device_id <id> priority <P> data <json>`.
-    func appendXADD(_ event: TelemetryEvent, to buffer: inout [UInt8]) {
-        var arguments: [RESPArgument] = [.staticString("XADD"), .string(stream)]
+    /// The hash slot of the unsharded stream key, where the spool replays.
+    var slot: HashSlot { HashSlot(key: stream) }
+
+    /// `XADD <key> [MAXLEN ~ n] * device_id <id> priority <P> data <json>`; the key is the stream itself unless a
+    /// shard's key is given (`StreamShards`).
+    func appendXADD(_ event: TelemetryEvent, key: String? = nil, to buffer: inout [UInt8]) {
+        var arguments: [RESPArgument] = [.staticString("XADD"), .string(key ?? stream)]
         if let maxLength {
             arguments += [.staticString("MAXLEN"), .staticString("~"), .integer(maxLength)]
         }

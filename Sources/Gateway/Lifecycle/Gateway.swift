@@ -35,7 +35,7 @@ public final class Gateway {
         self.config = config
         self.logger = logger
         self.loop = loop
-        let redis = RedisConnection(loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: config.redisTimeout))
+        let redis = RedisRouter(loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: config.redisTimeout))
         let admission = Admission(capacity: config.queueSize, highPriorityShare: config.highPriorityReserve)
         let metrics = GatewayMetrics()
         let target = StreamTarget(stream: config.stream, maxLength: config.streamMaxLength)
@@ -46,7 +46,7 @@ public final class Gateway {
         }
         let context = IngestContext(
             loop: loop, redis: redis, admission: admission, metrics: metrics, stalls: StallMonitor(logger: logger),
-            target: target,
+            target: target, streamShards: config.streamShards,
             limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody), spool: spool)
         let state = GatewayState(logger: logger)
         let serverStatistics = HTTPServerStatistics()

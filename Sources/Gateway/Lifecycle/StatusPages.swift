@@ -34,7 +34,7 @@ final class StatusPages {
         self.workers = workers
     }
 
-    private var redis: RedisConnection { context.redis }
+    private var redis: RedisRouter { context.redis }
 
     var uptimeSeconds: Double {
         Double(SystemClock().now().nanoseconds(since: startedAt)) / 1e9

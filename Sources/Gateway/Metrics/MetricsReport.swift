@@ -46,6 +46,9 @@ struct MetricsReport {
         out.sample("gateway_redis_inflight", redisInFlight)
         out.family("gateway_redis_reconnects_total", "counter", "Times the Redis connection was re-established.")
         out.sample("gateway_redis_reconnects_total", redis.reconnects)
+        out.family("gateway_redis_redirects_total", "counter", "Redis Cluster redirects followed, by kind.")
+        out.sample("gateway_redis_redirects_total", labels: [("kind", "moved")], redis.movedRedirects)
+        out.sample("gateway_redis_redirects_total", labels: [("kind", "ask")], redis.askRedirects)
         out.histogram("gateway_redis_batch_size", "Commands per pipelined write to Redis.", metrics.redisBatchSize)
         out.histogram("gateway_request_duration_seconds",
                       "POST /telemetry latency, from the complete request to the response.", metrics.requestDuration)
@@ -149,6 +152,8 @@ struct MetricsReport {
         writer.field("state", redis.state.rawValue)
         writer.field("inflight", redisInFlight)
         writer.field("reconnects", redis.reconnects)
+        writer.field("moved_redirects", redis.movedRedirects)
+        writer.field("ask_redirects", redis.askRedirects)
         if let error = redis.lastError { writer.field("last_error", error) } else { writer.nullField("last_error") }
         writer.endObject()
         writer.key("thread_pool")

@@ -68,7 +68,7 @@ final class Spool: @unchecked Sendable {
     let configuration: Configuration
     let metrics: SpoolMetrics
     private let logger: Logger
-    private let redis: RedisConnection
+    private let redis: RedisRouter
     private let admission: Admission
     private let gatewayMetrics: GatewayMetrics
     private let target: StreamTarget
@@ -87,7 +87,7 @@ final class Spool: @unchecked Sendable {
     private var writeHealth = WriteHealth.healthy
     private var lastGroupRequests = 0
 
-    init(configuration: Configuration, redis: RedisConnection, admission: Admission, metrics: GatewayMetrics,
+    init(configuration: Configuration, redis: RedisRouter, admission: Admission, metrics: GatewayMetrics,
          target: StreamTarget, logger: Logger) {
         self.configuration = configuration
         self.redis = redis
@@ -300,7 +300,8 @@ final class Spool: @unchecked Sendable {
         }
         let submitted = bytes.withUnsafeBytes { raw in
             Result { () throws(RedisError) in
-                try redis.submit(encoded: raw, commandCount: commandCounts.reduce(0, +), handler: replies)
+                try redis.submit(
+                    encoded: raw, commandCount: commandCounts.reduce(0, +), slot: target.slot, handler: replies)
             }
         }
         switch submitted {

@@ -28,6 +28,7 @@ public struct ClusterSlotMap: Equatable, Sendable {
                 for slot in range { owners[slot] = index }
             }
         }
+        isComplete = !owners.contains(Self.unassigned)
     }
 
     public func primary(for slot: HashSlot) -> ClusterEndpoint? {
@@ -40,8 +41,20 @@ public struct ClusterSlotMap: Equatable, Sendable {
         return owner == Self.unassigned ? nil : shards[Int(owner)]
     }
 
+    /// Every slot has the same primary in both maps (however the shards are ordered: `CLUSTER SHARDS` does not keep
+    /// one order from call to call).
+    public func hasSameOwners(as other: ClusterSlotMap) -> Bool {
+        (0..<HashSlot.count).allSatisfy { slot in
+            let mine = owners[slot], theirs = other.owners[slot]
+            if mine == Self.unassigned || theirs == Self.unassigned { return mine == theirs }
+            return shards[Int(mine)].primary == other.shards[Int(theirs)].primary
+        }
+    }
+
     /// Every slot has a primary.
-    public var isComplete: Bool { !owners.contains(Self.unassigned) }
+    /// Kept rather than computed: the gateway asks on every request (through `RedisRouter.isUp`), and scanning 16,384
+    /// owners each time would cost microseconds.
+    public private(set) var isComplete = false
 
     /// The map after a `MOVED`: the slot belongs to `endpoint` (a known primary, or a new shard without replicas).
     public func moving(_ slot: HashSlot, to endpoint: ClusterEndpoint) -> ClusterSlotMap {
@@ -52,6 +65,7 @@ public struct ClusterSlotMap: Equatable, Sendable {
             map.owners[slot.rawValue] = UInt16(map.shards.count)
             map.shards.append(Shard(primary: endpoint, replicas: []))
         }
+        if !map.isComplete { map.isComplete = !map.owners.contains(Self.unassigned) }
         return map
     }
 }

@@ -24,7 +24,7 @@ import Testing
     @Test func defaults() throws {
         let config = try Self.parse([])
         #expect(config.host == "0.0.0.0" && config.port == 8080)
-        #expect(config.stream == "telemetry:events" && config.streamMaxLength == nil)
+        #expect(config.stream == "telemetry:events" && config.streamMaxLength == nil && config.streamShards == nil)
         #expect(config.queueSize == 65_536 && config.maxBatch == 1_000 && config.maxBody == 1 << 20)
         #expect(config.headerTimeout == .seconds(10) && config.redisTimeout == .seconds(1))
         #expect(config.adminToken == nil && config.maxConnections == 0)
@@ -53,6 +53,8 @@ import Testing
         #expect(fromEnvironment.queueSize == 128 && fromEnvironment.drainTimeout == .seconds(2))
         let overridden = try Self.parse(["--port", "7001"], environment)
         #expect(overridden.port == 7001 && overridden.adminToken == "from-env")
+        let cluster = try Self.parse([], ["TELEMETRY_STREAM_SHARDS": "16", "TELEMETRY_REDIS": "redis://a:1,b:2"])
+        #expect(cluster.streamShards == 16 && cluster.redis.seeds.count == 2)
     }
 
     /// `--help` and `-h` ask for the usage text, which lists every flag.
@@ -74,6 +76,8 @@ import Testing
         #expect(Self.error(["--body-timeout", "nan"]) != nil)
         #expect(Self.error(["--host", "localhost"]) == #"--host: expected a numeric IPv4 or IPv6 address, got "localhost""#)
         #expect(Self.error(["--stream", ""]) == "--stream: must not be empty")
+        #expect(Self.error(["--stream-shards", "0"]) == #"--stream-shards: expected an integer 1...1024, got "0""#)
+        #expect(Self.error(["--stream-shards", "4", "--spool-dir", "/tmp/s"])?.hasPrefix("--stream-shards: must be 1") == true)
         #expect(Self.error(["--admin-token="]) == "--admin-token: must not be empty")
         #expect(Self.error(["--log-level", "loud"]) != nil)
         #expect(Self.error(["--redis", "http://x"])?.hasPrefix("--redis: ") == true)

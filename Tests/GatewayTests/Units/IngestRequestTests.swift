@@ -20,10 +20,10 @@ import Testing
             loop = try EventLoop()
             context = IngestContext(
                 loop: loop,
-                redis: RedisConnection(loop: loop, configuration: RedisConfiguration(url: RedisURL(), commandTimeout: .seconds(1))),
+                redis: RedisRouter(loop: loop, configuration: RedisConfiguration(url: RedisURL(), commandTimeout: .seconds(1))),
                 admission: Admission(capacity: 10, highPriorityShare: 0.1), metrics: GatewayMetrics(),
                 stalls: StallMonitor(logger: Logger(level: .error)),
-                target: StreamTarget(stream: "telemetry:events", maxLength: nil),
+                target: StreamTarget(stream: "telemetry:events", maxLength: nil), streamShards: nil,
                 limits: TelemetryLimits(maxBatch: 10, maxDecodedBodyBytes: 4096), spool: nil)
             let server = HTTPServer(loop: loop, configuration: .init(), handler: Unused())
             let connection = HTTPConnection(fd: -1, server: server)
@@ -76,5 +76,49 @@ import Testing
         #expect(fixture.context.metrics.rejected[RejectReason.redisUnavailable.rawValue].value == 1)
         #expect(fixture.responses("503") == 1)
         #expect(fixture.request(events: 1, isBatch: false).holdsSampleCandidate)
+    }
+    /// A batch split over shards: 200 only once every part is stored; one failed part makes it a 503 for the whole
+    /// batch, answered only when the last part is in (the stored parts stay stored: at-least-once).
+    @Test func partsAnswerOnceAllAreIn() throws {
+        let fixture = try Fixture()
+        let stored = fixture.request(events: 3, isBatch: true)
+        stored.expectParts(2)
+        let first = IngestPart(request: stored, eventCount: 2, isBatch: true)
+        let second = IngestPart(request: stored, eventCount: 1, isBatch: true)
+        for (tag, reply) in [RESPValue.simpleString("OK"), .simpleString("QUEUED")].enumerated() {
+            second.redisReplied(.success(reply), tag: tag)
+        }
+        second.redisReplied(.success(.array([.bulkString([0x31])])), tag: 2)
+        #expect(fixture.responses("200") == 0 && fixture.context.admission.pendingEvents == 3)
+        first.redisReplied(.success(.simpleString("OK")), tag: 0)
+        first.redisReplied(.success(.simpleString("QUEUED")), tag: 1)
+        first.redisReplied(.success(.simpleString("QUEUED")), tag: 2)
+        first.redisReplied(.success(.array([.bulkString([0x32]), .bulkString([0x33])])), tag: 3)
+        #expect(fixture.responses("200") == 1 && fixture.context.metrics.eventsStored.value == 3)
+        #expect(fixture.context.admission.pendingEvents == 0)
+
+        let failed = fixture.request(events: 2, isBatch: true)
+        failed.expectParts(2)
+        failed.partFinished(.unavailable("redis unavailable"))
+        #expect(fixture.responses("503") == 0)
+        failed.partFinished(.accepted(1))
+        #expect(fixture.responses("503") == 1)
+        #expect(fixture.context.metrics.rejected[RejectReason.redisUnavailable.rawValue].value == 2)
+    }
+
+    /// A batch is split by shard in the order each shard first appears, each shard's events in the order sent.
+    @Test func splitKeepsEachShardsEventsInOrder() {
+        let shards = StreamShards(stream: "s", count: 4)
+        let devices = ["a", "b", "c", "d", "e", "a", "f", "b", "a"]
+        let batch = TelemetryBatch(
+            events: devices.map { TelemetryEvent(deviceID: Array($0.utf8), priority: .medium, data: []) }, isArray: true)
+        let parts = Consumer.split(batch, over: shards)
+        #expect(parts.map(\.events).flatMap { $0 }.sorted() == Array(devices.indices))
+        #expect(Set(parts.map(\.shard)).count == parts.count)
+        for part in parts {
+            #expect(part.events == part.events.sorted())
+            #expect(part.events.allSatisfy { shards.shard(of: devices[$0].utf8) == part.shard })
+        }
+        #expect(Consumer.split(batch, over: StreamShards(stream: "s", count: 1)).map(\.events) == [Array(devices.indices)])
     }
 }
