@@ -80,6 +80,7 @@ extension RedisRouter {
                 requestRefresh()
             case .success, .failure(.server):
                 routing.withLock { $0.mode = .standalone(connection) }
+                publishStandalone(connection)
                 onTopology?("redis standalone")
                 announceIfChanged()
             case .failure:
