@@ -73,9 +73,11 @@ extension GatewayConfig {
         Option(name: "port", value: "N", help: "listen port [8080]") { config, text throws(ConfigError) in
             config.port = try integer(text, flag: "port", in: 0...65535)
         },
-        Option(name: "redis", value: "URL",
-               help: "redis://[user:password@]host:port[,host:port...][/db], cluster seeds comma-separated "
-                   + "[redis://127.0.0.1:6379]") {
+        Option(
+            name: "redis", value: "URL",
+            help: "redis://[user:password@]host:port[,host:port...][/db], cluster seeds comma-separated "
+                + "[redis://127.0.0.1:6379]"
+        ) {
             config, text throws(ConfigError) in
             do {
                 config.redis = try RedisURL(parsing: text)
@@ -83,7 +85,8 @@ extension GatewayConfig {
                 throw ConfigError(description: "--redis: \(error)")
             }
         },
-        Option(name: "stream", value: "KEY", help: "Redis stream key [telemetry:events]") { config, text throws(ConfigError) in
+        Option(name: "stream", value: "KEY", help: "Redis stream key [telemetry:events]") {
+            config, text throws(ConfigError) in
             guard !text.isEmpty else { throw ConfigError(description: "--stream: must not be empty") }
             config.stream = text
         },
@@ -95,7 +98,8 @@ extension GatewayConfig {
             config, text throws(ConfigError) in
             config.streamMaxLength = try integer(text, flag: "stream-maxlen", in: 1...Int.max)
         },
-        Option(name: "workers", value: "N", help: "consumer threads [number of cores]") { config, text throws(ConfigError) in
+        Option(name: "workers", value: "N", help: "consumer threads [number of cores]") {
+            config, text throws(ConfigError) in
             config.workers = try integer(text, flag: "workers", in: 1...256)
         },
         Option(name: "queue-size", value: "N", help: "events admitted and not yet answered [65536]") {
@@ -105,7 +109,8 @@ extension GatewayConfig {
         Option(name: "max-batch", value: "N", help: "events per request [1000]") { config, text throws(ConfigError) in
             config.maxBatch = try integer(text, flag: "max-batch", in: 1...100_000)
         },
-        Option(name: "max-body", value: "BYTES", help: "request body limit [1048576]") { config, text throws(ConfigError) in
+        Option(name: "max-body", value: "BYTES", help: "request body limit [1048576]") {
+            config, text throws(ConfigError) in
             config.maxBody = try integer(text, flag: "max-body", in: 1...(1 << 30))
         },
         Option(name: "max-decoded-body", value: "BYTES", help: "inflated size limit of gzip/deflate bodies [4194304]") {
@@ -128,14 +133,16 @@ extension GatewayConfig {
             config, text throws(ConfigError) in
             config.idleTimeout = try duration(text, flag: "idle-timeout")
         },
-        Option(name: "redis-timeout", value: "SECONDS", help: "Redis command timeout [1]") { config, text throws(ConfigError) in
+        Option(name: "redis-timeout", value: "SECONDS", help: "Redis command timeout [1]") {
+            config, text throws(ConfigError) in
             config.redisTimeout = try duration(text, flag: "redis-timeout")
         },
         Option(name: "drain-timeout", value: "SECONDS", help: "on SIGTERM, time to finish requests in flight [10]") {
             config, text throws(ConfigError) in
             config.drainTimeout = try duration(text, flag: "drain-timeout")
         },
-        Option(name: "admin-token", value: "TOKEN", help: "bearer token for POST /start and /stop [none: both refused]") {
+        Option(name: "admin-token", value: "TOKEN", help: "bearer token for POST /start and /stop [none: both refused]")
+        {
             config, text throws(ConfigError) in
             guard !text.isEmpty else { throw ConfigError(description: "--admin-token: must not be empty") }
             config.adminToken = text
@@ -145,10 +152,12 @@ extension GatewayConfig {
             guard !text.isEmpty else { throw ConfigError(description: "--spool-dir: must not be empty") }
             config.spoolDirectory = text
         },
-        Option(name: "spool-max-bytes", value: "BYTES", help: "spool size limit [1073741824]") { config, text throws(ConfigError) in
+        Option(name: "spool-max-bytes", value: "BYTES", help: "spool size limit [1073741824]") {
+            config, text throws(ConfigError) in
             config.spoolMaxBytes = try integer(text, flag: "spool-max-bytes", in: 4096...(1 << 50))
         },
-        Option(name: "log-level", value: "LEVEL", help: "debug, info, warn or error [info]") { config, text throws(ConfigError) in
+        Option(name: "log-level", value: "LEVEL", help: "debug, info, warn or error [info]") {
+            config, text throws(ConfigError) in
             guard let level = LogLevel(rawValue: text.lowercased()) else {
                 throw ConfigError(description: "--log-level: expected debug, info, warn or error, got \"\(text)\"")
             }
@@ -195,7 +204,8 @@ extension GatewayConfig {
         }
         // The spool replays into the stream key itself, so spooled events would land outside their device's shard.
         if config.spoolDirectory != nil, let shards = config.streamShards, shards > 1 {
-            throw ConfigError(description: "--stream-shards: must be 1 with --spool-dir (the spool replays into one stream)")
+            throw ConfigError(
+                description: "--stream-shards: must be 1 with --spool-dir (the spool replays into one stream)")
         }
         return .run(config)
     }
@@ -221,7 +231,9 @@ extension GatewayConfig {
 
     private static func integer(_ text: String, flag: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         guard let value = Int(text), range.contains(value) else {
-            let bounds = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "\(range.lowerBound)...\(range.upperBound)"
+            let bounds =
+                range.upperBound == Int.max
+                ? "at least \(range.lowerBound)" : "\(range.lowerBound)...\(range.upperBound)"
             throw ConfigError(description: "--\(flag): expected an integer \(bounds), got \"\(text)\"")
         }
         return value

@@ -62,7 +62,8 @@ public final class Logger: Sendable {
     /// logfmt quoting: bare when the value is a plain token, else double-quoted with `"` and `\` escaped and
     /// control characters shown as escapes, so a hostile value can never forge a second log line.
     static func appendValue(_ value: String, to line: inout [UInt8]) {
-        let needsQuotes = value.isEmpty || value.utf8.contains { $0 <= 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x5C || $0 >= 0x7F }
+        let needsQuotes =
+            value.isEmpty || value.utf8.contains { $0 <= 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x5C || $0 >= 0x7F }
         guard needsQuotes else {
             line.append(contentsOf: value.utf8)
             return

@@ -36,7 +36,9 @@ struct Batch {
     static let reservedBytesPerEntry = 200
 
     /// Encodes the entries in `range` (call in order, slice after slice).
-    mutating func encode(_ range: Range<Int>, with encoder: inout PointEncoder, deliveries: [String: Int], maxDeliveries: Int) {
+    mutating func encode(
+        _ range: Range<Int>, with encoder: inout PointEncoder, deliveries: [String: Int], maxDeliveries: Int
+    ) {
         if range.lowerBound == 0 {
             lines.reserveCapacity(entries.count * Self.reservedBytesPerEntry)
             offsets.reserveCapacity(entries.count + 1)

@@ -46,7 +46,8 @@ enum MetadataValue: Decodable, Equatable {
     var tagText: String {
         switch self {
         case .string(let text): text
-        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .number(let number):
+            number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
         case .bool(let flag): flag ? "true" : "false"
         }
     }

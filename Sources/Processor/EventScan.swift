@@ -40,8 +40,15 @@ struct EventScan {
 
     /// Top-level keys the point uses, one bit each, to refuse duplicates the way `EventJSONParser` does.
     private enum Known: UInt16 {
-        case value = 1, deviceID = 2, type = 4, unit = 8, priority = 16, timestamp = 32, receivedAt = 64
-        case metadata = 128, sequenceID = 256
+        case value = 1
+        case deviceID = 2
+        case type = 4
+        case unit = 8
+        case priority = 16
+        case timestamp = 32
+        case receivedAt = 64
+        case metadata = 128
+        case sequenceID = 256
     }
 
     /// Scans `bytes`; false when the fast path must not handle them.
@@ -127,7 +134,8 @@ struct EventScan {
 
 extension UnsafeBufferPointer<UInt8> {
     func equal(_ range: Range<Int>, _ text: StaticString) -> Bool {
-        range.count == text.utf8CodeUnitCount && memcmp(baseAddress! + range.lowerBound, text.utf8Start, range.count) == 0
+        range.count == text.utf8CodeUnitCount
+            && memcmp(baseAddress! + range.lowerBound, text.utf8Start, range.count) == 0
     }
 
     func equal(_ a: Range<Int>, _ b: Range<Int>) -> Bool {

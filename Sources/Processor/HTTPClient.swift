@@ -61,8 +61,10 @@ public final class HTTPClient: EventHandler, @unchecked Sendable {
     private var retriedOnFreshConnection = false
     private let readBuffer: UnsafeMutableRawBufferPointer
 
-    public init(loop: EventLoop, host: String, port: Int, connectTimeout: Duration = .seconds(2),
-                responseTimeout: Duration = .seconds(10)) {
+    public init(
+        loop: EventLoop, host: String, port: Int, connectTimeout: Duration = .seconds(2),
+        responseTimeout: Duration = .seconds(10)
+    ) {
         self.loop = loop
         self.host = host
         self.port = port
@@ -111,7 +113,9 @@ public final class HTTPClient: EventHandler, @unchecked Sendable {
         let host = self.host
         let port = self.port
         DispatchQueue.global().async { [self] in
-            let result = Result { () throws(SystemError) -> SocketAddress in try SocketAddress.resolve(host: host, port: port) }
+            let result = Result { () throws(SystemError) -> SocketAddress in
+                try SocketAddress.resolve(host: host, port: port)
+            }
             loop.execute { [self] in
                 guard state == .resolving else { return }
                 switch result {
@@ -170,7 +174,9 @@ public final class HTTPClient: EventHandler, @unchecked Sendable {
         while written < request.count {
             let result: IOResult<Int>
             do {
-                result = try request.withUnsafeBytes { try Posix.send(fd, UnsafeRawBufferPointer(rebasing: $0[written...])) }
+                result = try request.withUnsafeBytes {
+                    try Posix.send(fd, UnsafeRawBufferPointer(rebasing: $0[written...]))
+                }
             } catch {
                 lost("\(error)")
                 return

@@ -34,7 +34,9 @@ public struct HTTPClientResponseParser {
         while true {
             guard let headEnd = Self.find([0x0D, 0x0A, 0x0D, 0x0A], in: bytes, from: offset) else {
                 if bytes.count - offset > maxHeadBytes { return .invalid("response head over \(maxHeadBytes) bytes") }
-                if !bytes.isEmpty && !Self.startsLikeStatusLine(bytes[offset...]) { return .invalid("not an HTTP response") }
+                if !bytes.isEmpty && !Self.startsLikeStatusLine(bytes[offset...]) {
+                    return .invalid("not an HTTP response")
+                }
                 return peerClosed ? .invalid("connection closed before the response head ended") : .incomplete
             }
             guard headEnd - offset <= maxHeadBytes else { return .invalid("response head over \(maxHeadBytes) bytes") }
@@ -92,13 +94,15 @@ public struct HTTPClientResponseParser {
                 }
                 let body = Array(bytes[bodyStart..<(bodyStart + contentLength)])
                 return .complete(
-                    HTTPClientResponse(status: status, body: body), consumed: bodyStart + contentLength, keepAlive: !close)
+                    HTTPClientResponse(status: status, body: body), consumed: bodyStart + contentLength,
+                    keepAlive: !close)
             }
             // Neither length nor chunks: the body runs until the server closes.
             if bytes.count - bodyStart > maxBodyBytes { return .invalid("response body over \(maxBodyBytes) bytes") }
             guard peerClosed else { return .incomplete }
             return .complete(
-                HTTPClientResponse(status: status, body: Array(bytes[bodyStart...])), consumed: bytes.count, keepAlive: false)
+                HTTPClientResponse(status: status, body: Array(bytes[bodyStart...])), consumed: bytes.count,
+                keepAlive: false)
         }
     }
 
@@ -116,7 +120,9 @@ public struct HTTPClientResponseParser {
                 return bytes.count - offset > 64 ? .invalid("chunk size line too long") : .incomplete
             }
             let sizeText = String(decoding: bytes[offset..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingSpaces, radix: 16), size >= 0 else { return .invalid("bad chunk size") }
+            guard let size = Int(sizeText.trimmingSpaces, radix: 16), size >= 0 else {
+                return .invalid("bad chunk size")
+            }
             guard body.count + size <= maxBodyBytes else { return .invalid("response body over \(maxBodyBytes) bytes") }
             let dataStart = lineEnd + 2
             if size == 0 {

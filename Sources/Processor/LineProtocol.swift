@@ -61,7 +61,9 @@ public enum LineProtocol {
         SimpleFloatLiteral(literal) != nil
     }
 
-    private static func withBytes<Result>(_ bytes: some Sequence<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    private static func withBytes<Result>(
+        _ bytes: some Sequence<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result {
         if let result = bytes.withContiguousStorageIfAvailable(body) { return result }
         return Array(bytes).withUnsafeBufferPointer(body)
     }

@@ -123,7 +123,8 @@ extension PointEncoder {
         _ items: inout [Item], _ text: UnsafeBufferPointer<UInt8>, name: (Item) -> Range<Int>
     ) -> Bool {
         func order(_ a: Range<Int>, _ b: Range<Int>) -> Int {
-            let common = memcmp(text.baseAddress! + a.lowerBound, text.baseAddress! + b.lowerBound, min(a.count, b.count))
+            let common = memcmp(
+                text.baseAddress! + a.lowerBound, text.baseAddress! + b.lowerBound, min(a.count, b.count))
             return common != 0 ? Int(common) : a.count - b.count
         }
         guard items.count > 1 else { return true }
@@ -160,7 +161,8 @@ extension PointEncoder {
         func floatBound(_ literal: Range<Int>, _ number: Double?) -> Int {
             number == nil ? literal.count + 2 : LineWriter.maxFloatBytes
         }
-        var bound = escapedMeasurement.count + Self.valueField.count + floatBound(scan.value!, scan.valueNumber) + 1
+        var bound =
+            escapedMeasurement.count + Self.valueField.count + floatBound(scan.value!, scan.valueNumber) + 1
             + LineWriter.maxDecimalBytes
         for tag in scratch.tags { bound += 2 + 2 * (tag.name.count + tag.value.count) }
         for field in scratch.fields {

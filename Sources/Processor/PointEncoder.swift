@@ -69,7 +69,9 @@ struct PointEncoder {
 
     /// The general path: any JSON `JSONDecoder` reads, every dead-letter reason worded.
     func encode(_ entry: StreamEntry) -> Result<Point, DeadLetterReason> {
-        guard let id = StreamEntryID(entry.id) else { return .failure(.undecodable("entry id \(entry.id) is not ms-seq")) }
+        guard let id = StreamEntryID(entry.id) else {
+            return .failure(.undecodable("entry id \(entry.id) is not ms-seq"))
+        }
         guard let raw = entry.field("data") else { return .failure(.undecodable("no data field")) }
         let event: EventData
         if let fast = EventJSONParser.parse(raw) {

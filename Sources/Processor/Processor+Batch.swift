@@ -21,8 +21,10 @@ extension Processor {
         guard let first = newBatch.entries.first, let last = newBatch.entries.last else { return }
         readPhase = .countingDeliveries
         RedisCall.submit(
-            [.staticString("XPENDING"), .string(config.stream), .string(config.group), .string(first.id),
-             .string(last.id), .integer(newBatch.entries.count), .string(config.consumer)], on: commands
+            [
+                .staticString("XPENDING"), .string(config.stream), .string(config.group), .string(first.id),
+                .string(last.id), .integer(newBatch.entries.count), .string(config.consumer),
+            ], on: commands
         ) { [self] result in
             switch result {
             case .success(.array(let rows)):
@@ -93,7 +95,8 @@ extension Processor {
             return
         }
         writePhase = .writing
-        let request = InfluxWriteRequest.write(api: config.sinkAPI, host: config.influx.host, body: current.body(for: range))
+        let request = InfluxWriteRequest.write(
+            api: config.sinkAPI, host: config.influx.host, body: current.body(for: range))
         let clock = SystemClock()
         let started = clock.now()  // not `loop.now`: the tick began before this batch was decoded and encoded
         sink.send(request) { [self] result in
@@ -127,7 +130,8 @@ extension Processor {
                 }
                 writeNextRange()
             case .success(let response):
-                sinkFailed("influxdb answered \(response.status): \(response.bodyText.prefix(200))", up: response.status < 500)
+                sinkFailed(
+                    "influxdb answered \(response.status): \(response.bodyText.prefix(200))", up: response.status < 500)
             case .failure(let error):
                 sinkFailed("\(error)", up: false)
             }
@@ -204,8 +208,12 @@ extension Processor {
             for position in deadLettersDone.reversed() {
                 let reason = batch!.deadLetters[position].reason
                 metrics.deadLetters[reason.labelIndex].add()
-                logger.debug("dead letter", ["id": batch!.entries[batch!.deadLetters[position].entry].id,
-                                             "reason": reason.label, "detail": reason.detail])
+                logger.debug(
+                    "dead letter",
+                    [
+                        "id": batch!.entries[batch!.deadLetters[position].entry].id,
+                        "reason": reason.label, "detail": reason.detail,
+                    ])
                 batch!.deadLetters.remove(at: position)
             }
             switch results.last! {

@@ -17,10 +17,14 @@ extension Processor {
         // XINFO GROUPS before the XPENDING summary, in one pipeline: Redis runs them in that order, which is what
         // makes the trim point below safe (see `trimPoint`).
         RedisCall.submit(
-            [[.staticString("XINFO"), .staticString("GROUPS"), .string(config.stream)],
-             [.staticString("XPENDING"), .string(config.stream), .string(config.group)]], on: commands
+            [
+                [.staticString("XINFO"), .staticString("GROUPS"), .string(config.stream)],
+                [.staticString("XPENDING"), .string(config.stream), .string(config.group)],
+            ], on: commands
         ) { [self] results in
-            guard case .success(let groupsReply) = results[0], case .success(let pendingReply) = results[1] else { return }
+            guard case .success(let groupsReply) = results[0], case .success(let pendingReply) = results[1] else {
+                return
+            }
             var ours: [String: RESPValue]?
             if case .array(let groups) = groupsReply {
                 ours = groups.map(\.fieldDictionary).first { $0["name"]?.string == config.group }
@@ -33,7 +37,8 @@ extension Processor {
                 if (summary[0].integerValue ?? 0) > 0 { oldestPending = summary[1].string }
             }
             if config.trimProcessed,
-                let minimum = Self.trimPoint(oldestPending: oldestPending, lastDelivered: ours["last-delivered-id"]?.string)
+                let minimum = Self.trimPoint(
+                    oldestPending: oldestPending, lastDelivered: ours["last-delivered-id"]?.string)
             {
                 trim(to: minimum)
             }
@@ -53,8 +58,10 @@ extension Processor {
     private func trim(to minimum: String) {
         // `~` lets Redis drop whole radix-tree nodes only: cheap, and it never removes an entry at or above MINID.
         RedisCall.submit(
-            [.staticString("XTRIM"), .string(config.stream), .staticString("MINID"), .staticString("~"),
-             .string(minimum)], on: commands
+            [
+                .staticString("XTRIM"), .string(config.stream), .staticString("MINID"), .staticString("~"),
+                .string(minimum),
+            ], on: commands
         ) { [self] result in
             if case .success(let removed) = result {
                 metrics.trims.add()
@@ -68,7 +75,8 @@ extension Processor {
     /// `/ready` needs to know whether InfluxDB answers even when nothing is written.
     private func pingIfQuiet() {
         guard !pinger.isBusy, writePhase != .writing else { return }
-        if let lastSinkAnswer, loop.now.nanoseconds(since: lastSinkAnswer) < Self.maintenanceInterval.nanosecondsClamped {
+        if let lastSinkAnswer, loop.now.nanoseconds(since: lastSinkAnswer) < Self.maintenanceInterval.nanosecondsClamped
+        {
             return
         }
         pinger.send(InfluxWriteRequest.ping(host: config.influx.host)) { [self] result in

@@ -106,9 +106,11 @@ public final class Processor: @unchecked Sendable {
         commands = RedisConnection(
             loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: .seconds(5)))
         reads = RedisConnection(
-            loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: Self.maxBlock + .seconds(5)))
+            loop: loop,
+            configuration: RedisConfiguration(url: config.redis, commandTimeout: Self.maxBlock + .seconds(5)))
         sink = HTTPClient(loop: loop, host: config.influx.host, port: config.influx.port)
-        pinger = HTTPClient(loop: loop, host: config.influx.host, port: config.influx.port, responseTimeout: .seconds(2))
+        pinger = HTTPClient(
+            loop: loop, host: config.influx.host, port: config.influx.port, responseTimeout: .seconds(2))
         encoder = PointEncoder(measurement: config.measurement, tagKeys: config.tagKeys)
     }
 
@@ -119,7 +121,8 @@ public final class Processor: @unchecked Sendable {
     public func start() {
         loop.execute { [self] in
             commands.onStatusChange = { [weak self] status in
-                self?.logger.info("redis connection", ["state": status.state.rawValue, "error": status.lastError ?? ""])
+                self?.logger.info(
+                    "redis connection", ["state": status.state.rawValue, "error": status.lastError ?? ""])
             }
             commands.start()
             reads.start()
@@ -171,8 +174,10 @@ public final class Processor: @unchecked Sendable {
     func createGroup() {
         readPhase = .creatingGroup
         RedisCall.submit(
-            [.staticString("XGROUP"), .staticString("CREATE"), .string(config.stream), .string(config.group),
-             .staticString("0"), .staticString("MKSTREAM")], on: commands
+            [
+                .staticString("XGROUP"), .staticString("CREATE"), .string(config.stream), .string(config.group),
+                .staticString("0"), .staticString("MKSTREAM"),
+            ], on: commands
         ) { [self] result in
             switch result {
             case .failure(.server(let error)) where error.code != "BUSYGROUP":
@@ -180,7 +185,9 @@ public final class Processor: @unchecked Sendable {
             case .failure(.server), .success:
                 redisFailures = 0
                 readPhase = .idle
-                logger.info("consumer group ready", ["stream": config.stream, "group": config.group, "consumer": config.consumer])
+                logger.info(
+                    "consumer group ready",
+                    ["stream": config.stream, "group": config.group, "consumer": config.consumer])
                 readNext()
             case .failure(let error):
                 retryRead("XGROUP CREATE", error) { $0.createGroup() }
@@ -224,7 +231,8 @@ public final class Processor: @unchecked Sendable {
     /// "Equal jitter": half of the capped exponential delay fixed, half random, so many processors restarting
     /// together do not retry in lock-step.
     static func backoff(attempt: Int, base: Duration, max: Duration) -> Duration {
-        let ceiling = min(Double(max.nanosecondsClamped), Double(base.nanosecondsClamped) * Double(1 << min(attempt, 20)))
+        let ceiling = min(
+            Double(max.nanosecondsClamped), Double(base.nanosecondsClamped) * Double(1 << min(attempt, 20)))
         return .nanoseconds(Int64(ceiling / 2 + Double.random(in: 0...(ceiling / 2))))
     }
 
@@ -253,9 +261,11 @@ public final class Processor: @unchecked Sendable {
 
     private func readHistory() {
         RedisCall.submit(
-            [.staticString("XREADGROUP"), .staticString("GROUP"), .string(config.group), .string(config.consumer),
-             .staticString("COUNT"), .integer(config.batch), .staticString("STREAMS"), .string(config.stream),
-             .string(historyCursor)], on: commands
+            [
+                .staticString("XREADGROUP"), .staticString("GROUP"), .string(config.group), .string(config.consumer),
+                .staticString("COUNT"), .integer(config.batch), .staticString("STREAMS"), .string(config.stream),
+                .string(historyCursor),
+            ], on: commands
         ) { [self] result in
             readPhase = .idle
             switch result {
@@ -279,8 +289,10 @@ public final class Processor: @unchecked Sendable {
     private func claim() {
         let idleMilliseconds = Int(config.claimIdle.nanosecondsClamped / 1_000_000)
         RedisCall.submit(
-            [.staticString("XAUTOCLAIM"), .string(config.stream), .string(config.group), .string(config.consumer),
-             .integer(idleMilliseconds), .string(claimCursor), .staticString("COUNT"), .integer(config.batch)],
+            [
+                .staticString("XAUTOCLAIM"), .string(config.stream), .string(config.group), .string(config.consumer),
+                .integer(idleMilliseconds), .string(claimCursor), .staticString("COUNT"), .integer(config.batch),
+            ],
             on: commands
         ) { [self] result in
             readPhase = .idle
@@ -319,9 +331,11 @@ public final class Processor: @unchecked Sendable {
         }
         let blockMilliseconds = max(1, Int(block.nanosecondsClamped / 1_000_000))
         RedisCall.submit(
-            [.staticString("XREADGROUP"), .staticString("GROUP"), .string(config.group), .string(config.consumer),
-             .staticString("COUNT"), .integer(want), .staticString("BLOCK"), .integer(blockMilliseconds),
-             .staticString("STREAMS"), .string(config.stream), .staticString(">")], on: reads
+            [
+                .staticString("XREADGROUP"), .staticString("GROUP"), .string(config.group), .string(config.consumer),
+                .staticString("COUNT"), .integer(want), .staticString("BLOCK"), .integer(blockMilliseconds),
+                .staticString("STREAMS"), .string(config.stream), .staticString(">"),
+            ], on: reads
         ) { [self] result in
             readPhase = .idle
             switch result {
@@ -332,9 +346,10 @@ public final class Processor: @unchecked Sendable {
                     if collected.isEmpty { collectingSince = loop.now }
                     collected += entries
                 }
-                let due = collectingSince.map {
-                    loop.now.nanoseconds(since: $0) >= config.flushInterval.nanosecondsClamped
-                } ?? false
+                let due =
+                    collectingSince.map {
+                        loop.now.nanoseconds(since: $0) >= config.flushInterval.nanosecondsClamped
+                    } ?? false
                 if collected.count >= config.batch || (!collected.isEmpty && (due || lifecycle != .running)) {
                     received(Batch(source: .new, entries: takeCollected()))
                 } else {

@@ -123,18 +123,24 @@ extension ProcessorConfig {
     private static let options: [Option] = [
         Option(name: "redis", value: "URL", help: "redis://[user:password@]host:port[/db] [redis://127.0.0.1:6379]") {
             config, text throws(ProcessorConfigError) in
-            do { config.redis = try RedisURL(parsing: text) } catch { throw ProcessorConfigError(description: "--redis: \(error)") }
+            do { config.redis = try RedisURL(parsing: text) } catch {
+                throw ProcessorConfigError(description: "--redis: \(error)")
+            }
         },
-        Option(name: "stream", value: "KEY", help: "Redis stream to read [telemetry:events]") { c, t throws(ProcessorConfigError) in
+        Option(name: "stream", value: "KEY", help: "Redis stream to read [telemetry:events]") {
+            c, t throws(ProcessorConfigError) in
             c.stream = try nonEmpty(t, "stream")
         },
-        Option(name: "group", value: "NAME", help: "consumer group [telemetry-processor]") { c, t throws(ProcessorConfigError) in
+        Option(name: "group", value: "NAME", help: "consumer group [telemetry-processor]") {
+            c, t throws(ProcessorConfigError) in
             c.group = try nonEmpty(t, "group")
         },
-        Option(name: "consumer", value: "NAME", help: "consumer name in the group [hostname-pid]") { c, t throws(ProcessorConfigError) in
+        Option(name: "consumer", value: "NAME", help: "consumer name in the group [hostname-pid]") {
+            c, t throws(ProcessorConfigError) in
             c.consumer = try nonEmpty(t, "consumer")
         },
-        Option(name: "influx", value: "URL", help: "InfluxDB base URL [http://127.0.0.1:8086]") { c, t throws(ProcessorConfigError) in
+        Option(name: "influx", value: "URL", help: "InfluxDB base URL [http://127.0.0.1:8086]") {
+            c, t throws(ProcessorConfigError) in
             c.influx = try InfluxURL(parsing: t)
         },
         Option(name: "influx-db", value: "NAME", help: "v1 database [telemetry]") { c, t throws(ProcessorConfigError) in
@@ -143,20 +149,24 @@ extension ProcessorConfig {
         Option(name: "influx-org", value: "NAME", help: "v2 organization (selects the v2 API with --influx-bucket)") {
             c, t throws(ProcessorConfigError) in c.influxOrg = try nonEmpty(t, "influx-org")
         },
-        Option(name: "influx-bucket", value: "NAME", help: "v2 bucket (selects /api/v2/write)") { c, t throws(ProcessorConfigError) in
+        Option(name: "influx-bucket", value: "NAME", help: "v2 bucket (selects /api/v2/write)") {
+            c, t throws(ProcessorConfigError) in
             c.influxBucket = try nonEmpty(t, "influx-bucket")
         },
-        Option(name: "influx-token", value: "TOKEN", help: "sent as Authorization: Token ... [none]") { c, t throws(ProcessorConfigError) in
+        Option(name: "influx-token", value: "TOKEN", help: "sent as Authorization: Token ... [none]") {
+            c, t throws(ProcessorConfigError) in
             c.influxToken = try nonEmpty(t, "influx-token")
         },
-        Option(name: "measurement", value: "NAME", help: "InfluxDB measurement [telemetry]") { c, t throws(ProcessorConfigError) in
+        Option(name: "measurement", value: "NAME", help: "InfluxDB measurement [telemetry]") {
+            c, t throws(ProcessorConfigError) in
             c.measurement = try nonEmpty(t, "measurement")
         },
         Option(name: "tag-keys", value: "K1,K2", help: "metadata keys written as tags; the rest are fields [none]") {
             c, t throws(ProcessorConfigError) in
             c.tagKeys = t.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
         },
-        Option(name: "batch", value: "N", help: "points per InfluxDB write [5000]") { c, t throws(ProcessorConfigError) in
+        Option(name: "batch", value: "N", help: "points per InfluxDB write [5000]") {
+            c, t throws(ProcessorConfigError) in
             c.batch = try integer(t, flag: "batch", in: 1...100_000)
         },
         Option(name: "flush-interval", value: "SECONDS", help: "longest wait before a partial batch is written [1]") {
@@ -166,9 +176,11 @@ extension ProcessorConfig {
             c, t throws(ProcessorConfigError) in c.claimIdle = try duration(t, flag: "claim-idle")
         },
         Option(name: "max-deliveries", value: "N", help: "deliveries before an entry is dead-lettered [5]") {
-            c, t throws(ProcessorConfigError) in c.maxDeliveries = try integer(t, flag: "max-deliveries", in: 1...1_000_000)
+            c, t throws(ProcessorConfigError) in
+            c.maxDeliveries = try integer(t, flag: "max-deliveries", in: 1...1_000_000)
         },
-        Option(name: "dead-letter", value: "KEY", help: "dead-letter stream [<stream>:dead]") { c, t throws(ProcessorConfigError) in
+        Option(name: "dead-letter", value: "KEY", help: "dead-letter stream [<stream>:dead]") {
+            c, t throws(ProcessorConfigError) in
             c.deadLetter = try nonEmpty(t, "dead-letter")
         },
         Option(name: "trim-processed", value: "BOOL", help: "XTRIM MINID entries the group no longer needs [false]") {
@@ -179,18 +191,22 @@ extension ProcessorConfig {
             default: throw ProcessorConfigError(description: "--trim-processed: expected true or false, got \"\(t)\"")
             }
         },
-        Option(name: "host", value: "ADDR", help: "address of /health, /ready, /metrics [0.0.0.0]") { c, t throws(ProcessorConfigError) in
+        Option(name: "host", value: "ADDR", help: "address of /health, /ready, /metrics [0.0.0.0]") {
+            c, t throws(ProcessorConfigError) in
             guard SocketAddress(numericHost: t, port: 0) != nil else {
                 throw ProcessorConfigError(description: "--host: expected a numeric IPv4 or IPv6 address, got \"\(t)\"")
             }
             c.host = t
         },
-        Option(name: "port", value: "N", help: "port of /health, /ready, /metrics [8081]") { c, t throws(ProcessorConfigError) in
+        Option(name: "port", value: "N", help: "port of /health, /ready, /metrics [8081]") {
+            c, t throws(ProcessorConfigError) in
             c.port = try integer(t, flag: "port", in: 0...65535)
         },
-        Option(name: "log-level", value: "LEVEL", help: "debug, info, warn or error [info]") { c, t throws(ProcessorConfigError) in
+        Option(name: "log-level", value: "LEVEL", help: "debug, info, warn or error [info]") {
+            c, t throws(ProcessorConfigError) in
             guard let level = LogLevel(rawValue: t.lowercased()) else {
-                throw ProcessorConfigError(description: "--log-level: expected debug, info, warn or error, got \"\(t)\"")
+                throw ProcessorConfigError(
+                    description: "--log-level: expected debug, info, warn or error, got \"\(t)\"")
             }
             c.logLevel = level
         },
@@ -200,7 +216,8 @@ extension ProcessorConfig {
     private static let switches: Set<String> = ["trim-processed"]
 
     /// Reads `TELEMETRY_PROCESSOR_<NAME>` variables first, then the flags (`--name value` or `--name=value`).
-    public static func parse(arguments: [String], environment: [String: String]) throws(ProcessorConfigError) -> Parsed {
+    public static func parse(arguments: [String], environment: [String: String]) throws(ProcessorConfigError) -> Parsed
+    {
         var config = ProcessorConfig()
         for option in options {
             let variable = "TELEMETRY_PROCESSOR_" + String(option.name.uppercased().map { $0 == "-" ? "_" : $0 })
@@ -233,7 +250,9 @@ extension ProcessorConfig {
                 if switches.contains(name) && (index >= arguments.count || arguments[index].hasPrefix("--")) {
                     value = "true"
                 } else {
-                    guard index < arguments.count else { throw ProcessorConfigError(description: "--\(name) needs a value") }
+                    guard index < arguments.count else {
+                        throw ProcessorConfigError(description: "--\(name) needs a value")
+                    }
                     value = arguments[index]
                     index += 1
                 }
@@ -241,7 +260,8 @@ extension ProcessorConfig {
             try option.apply(&config, value!)
         }
         if (config.influxOrg == nil) != (config.influxBucket == nil) {
-            throw ProcessorConfigError(description: "--influx-org and --influx-bucket go together (the v2 API needs both)")
+            throw ProcessorConfigError(
+                description: "--influx-org and --influx-bucket go together (the v2 API needs both)")
         }
         return .run(config)
     }
@@ -265,10 +285,13 @@ extension ProcessorConfig {
         return text
     }
 
-    private static func integer(_ text: String, flag: String, in range: ClosedRange<Int>) throws(ProcessorConfigError) -> Int {
+    private static func integer(
+        _ text: String, flag: String, in range: ClosedRange<Int>
+    ) throws(ProcessorConfigError) -> Int {
         guard let value = Int(text), range.contains(value) else {
             throw ProcessorConfigError(
-                description: "--\(flag): expected an integer \(range.lowerBound)...\(range.upperBound), got \"\(text)\"")
+                description: "--\(flag): expected an integer \(range.lowerBound)...\(range.upperBound), got \"\(text)\""
+            )
         }
         return value
     }

@@ -36,13 +36,17 @@ extension Processor {
             processor = Processor(config: config, logger: logger, loop: loop)
             server = HTTPServer(
                 loop: loop,
-                configuration: HTTPServerConfiguration(listener: ListenerConfiguration(host: config.host, port: config.port)),
+                configuration: HTTPServerConfiguration(
+                    listener: ListenerConfiguration(host: config.host, port: config.port)),
                 handler: ProcessorHTTPHandler(processor: processor))
             let address = try server.start()
-            logger.info("processor listening", [
-                "address": "\(address)", "stream": config.stream, "group": config.group, "consumer": config.consumer,
-                "influx": "\(config.influx)", "api": config.sinkAPI.logDescription,
-            ])
+            logger.info(
+                "processor listening",
+                [
+                    "address": "\(address)", "stream": config.stream, "group": config.group,
+                    "consumer": config.consumer,
+                    "influx": "\(config.influx)", "api": config.sinkAPI.logDescription,
+                ])
         } catch {
             logger.error("cannot start", ["error": "\(error)", "address": "\(config.host):\(config.port)"])
             return 1
@@ -70,7 +74,7 @@ extension Processor {
             return source
         }
         loop.run()
-        signals.forEach { $0.cancel() }
+        for source in signals { source.cancel() }
         logger.info("stopped", ["acked": "\(processor.metrics.entriesAcked.value)"])
         return 0
     }

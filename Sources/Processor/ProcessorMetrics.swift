@@ -40,8 +40,10 @@ final class ProcessorMetrics: Sendable {
         out.sample("processor_sink_writes_total", sinkWrites.value)
         out.family("processor_sink_failures_total", "counter", "InfluxDB write requests that failed and were retried.")
         out.sample("processor_sink_failures_total", sinkFailures.value)
-        out.histogram("processor_sink_write_duration_seconds", "Duration of one InfluxDB write request.", sinkWriteDuration)
-        out.histogram("processor_end_to_end_delay_seconds", "Time written to InfluxDB minus received_at.", endToEndDelay)
+        out.histogram(
+            "processor_sink_write_duration_seconds", "Duration of one InfluxDB write request.", sinkWriteDuration)
+        out.histogram(
+            "processor_end_to_end_delay_seconds", "Time written to InfluxDB minus received_at.", endToEndDelay)
         out.histogram("processor_batch_entries", "Entries per batch.", batchSize)
         out.family("processor_sink_up", "gauge", "1 when InfluxDB answered the last request.")
         out.sample("processor_sink_up", sinkUp.value)

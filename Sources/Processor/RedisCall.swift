@@ -41,8 +41,10 @@ final class RedisCall: RedisReplyHandler, @unchecked Sendable {
     }
 
     /// One command, one result.
-    static func submit(_ command: [RESPArgument], on connection: RedisConnection,
-                       completion: @escaping (Result<RESPValue, RedisError>) -> Void) {
+    static func submit(
+        _ command: [RESPArgument], on connection: RedisConnection,
+        completion: @escaping (Result<RESPValue, RedisError>) -> Void
+    ) {
         submit([command], on: connection) { completion($0[0]) }
     }
 }

@@ -133,7 +133,10 @@ public final class EventLoop: @unchecked Sendable {
         while !stopRequested.load(ordering: .relaxed) {
             tick()
         }
-        inbox.withLock { $0.closed = true; $0.tasks.removeAll() }
+        inbox.withLock {
+            $0.closed = true
+            $0.tasks.removeAll()
+        }
     }
 
     /// Asks the loop to return from `run()` after the current tick. Safe from any thread.
@@ -169,7 +172,9 @@ public final class EventLoop: @unchecked Sendable {
     // MARK: Registrations (loop thread)
 
     @discardableResult
-    public func register(fd: Int32, interest: EpollEvents, handler: any EventHandler) throws(SystemError) -> Registration {
+    public func register(
+        fd: Int32, interest: EpollEvents, handler: any EventHandler
+    ) throws(SystemError) -> Registration {
         assertOwnedByCallingThread()
         if Int(fd) >= slots.count {
             slots.append(contentsOf: repeatElement(Slot(), count: max(Int(fd) + 1, slots.count * 2) - slots.count))
@@ -295,9 +300,10 @@ public final class EventLoop: @unchecked Sendable {
         let tasksRun = runTasks()
         flushes += flushAll()
         if let tickObserver {
-            tickObserver.tickCompleted(TickReport(
-                started: started, ioDone: ioDone, finished: clock.now(), ioEvents: count,
-                timersFired: timersFired, tasksRun: tasksRun, flushes: flushes))
+            tickObserver.tickCompleted(
+                TickReport(
+                    started: started, ioDone: ioDone, finished: clock.now(), ioEvents: count,
+                    timersFired: timersFired, tasksRun: tasksRun, flushes: flushes))
         }
     }
 

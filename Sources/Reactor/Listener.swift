@@ -13,8 +13,10 @@ public struct ListenerConfiguration: Sendable {
     /// Connections accepted per readiness event, so a connection storm cannot starve established connections.
     public var acceptBudget: Int
 
-    public init(host: String = "0.0.0.0", port: Int = 8080, backlog: Int32 = SOMAXCONN, reusePort: Bool = false,
-                acceptBudget: Int = 256) {
+    public init(
+        host: String = "0.0.0.0", port: Int = 8080, backlog: Int32 = SOMAXCONN, reusePort: Bool = false,
+        acceptBudget: Int = 256
+    ) {
         self.host = host
         self.port = port
         self.backlog = backlog
@@ -105,10 +107,10 @@ public final class Listener: EventHandler {
                 case .wouldBlock:
                     return
                 }
-            } catch where error.errno == EMFILE || error.errno == ENFILE {
+            } catch  where error.errno == EMFILE || error.errno == ENFILE {
                 if !shedOneWithSpareDescriptor() { return }
                 accepted += 1
-            } catch where error.errno == ECONNABORTED || error.errno == EPROTO || error.errno == EPERM {
+            } catch  where error.errno == ECONNABORTED || error.errno == EPROTO || error.errno == EPERM {
                 // The peer gave up before we accepted; nothing to do for it.
                 statistics.acceptErrors += 1
             } catch {

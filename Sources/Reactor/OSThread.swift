@@ -30,13 +30,15 @@ public final class OSThread: @unchecked Sendable {
     private static func spawn(name: String, _ body: @escaping @Sendable () -> Void) -> pthread_t {
         var handle = pthread_t()
         let box = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
-        let status = pthread_create(&handle, nil, { argument in
-            let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
-            // Linux limits thread names to 15 bytes; a longer name would make the call fail.
-            _ = crs_set_thread_name(String(decoding: box.name.utf8.prefix(15), as: UTF8.self))
-            box.body()
-            return nil
-        }, box)
+        let status = pthread_create(
+            &handle, nil,
+            { argument in
+                let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+                // Linux limits thread names to 15 bytes; a longer name would make the call fail.
+                _ = crs_set_thread_name(String(decoding: box.name.utf8.prefix(15), as: UTF8.self))
+                box.body()
+                return nil
+            }, box)
         precondition(status == 0, "pthread_create failed: \(status)")
         return handle
     }

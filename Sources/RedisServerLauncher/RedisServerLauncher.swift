@@ -30,7 +30,9 @@ public final class RedisServerLauncher: @unchecked Sendable {
     /// Starts `redis-server --bind 127.0.0.1 --save '' --appendonly no` plus `extraArguments` (which may override
     /// those) and returns once it answers PING. With `port`, only that port is tried (a cluster node needs
     /// port + 10,000 free as well, which its caller checks); without, free ports are tried until one binds.
-    public init(_ extraArguments: [String] = [], port fixedPort: Int? = nil, directoryPrefix: String = "redis")
+    public init(
+        _ extraArguments: [String] = [], port fixedPort: Int? = nil, directoryPrefix: String = "redis"
+    )
         throws(Failure)
     {
         guard let executable = Self.which("redis-server") else {

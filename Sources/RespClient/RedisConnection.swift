@@ -102,7 +102,9 @@ public final class RedisConnection: EventHandler, FlushHandler, @unchecked Senda
     /// Throws at once, having queued nothing, when the link is not up (`.notConnected`) or when
     /// `maxCommandsInFlight` would be exceeded (`.overloaded`). The commands of one submission are written
     /// contiguously, so a `MULTI … EXEC` block is never interleaved with other submissions.
-    public func submit(encoded bytes: UnsafeRawBufferPointer, commandCount: Int, handler: any RedisReplyHandler) throws(RedisError) {
+    public func submit(
+        encoded bytes: UnsafeRawBufferPointer, commandCount: Int, handler: any RedisReplyHandler
+    ) throws(RedisError) {
         precondition(commandCount > 0, "a submission holds at least one command")
         let inLoop = loop.inLoop
         let submittedAt = onSubmissionWaited != nil && !inLoop ? SystemClock().now() : nil

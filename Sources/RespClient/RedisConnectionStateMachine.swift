@@ -270,7 +270,9 @@ struct RedisConnectionStateMachine {
         return [.closeSocket, .scheduleTimer(at: deadline), .connect(addresses[index + 1])]
     }
 
-    private mutating func selectOrFinish(protocolVersion: Int, address: SocketAddress, deadline: MonotonicInstant)
+    private mutating func selectOrFinish(
+        protocolVersion: Int, address: SocketAddress, deadline: MonotonicInstant
+    )
         -> [Action]
     {
         guard settings.url.database == 0 else {
@@ -296,7 +298,9 @@ struct RedisConnectionStateMachine {
     }
 
     /// Closes the link, fails everything pending and schedules the next attempt after the back-off.
-    private mutating func linkDown(_ error: RedisError, statusReason: String? = nil, at now: MonotonicInstant)
+    private mutating func linkDown(
+        _ error: RedisError, statusReason: String? = nil, at now: MonotonicInstant
+    )
         -> [Action]
     {
         let reason = statusReason ?? error.description

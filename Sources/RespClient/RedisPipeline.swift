@@ -87,7 +87,10 @@ final class RedisPipeline: @unchecked Sendable {
             inFlight.subtract(commandCount, ordering: .relaxed)
             throw .overloaded
         }
-        enum Outcome { case queued(signal: Bool), down(String) }
+        enum Outcome {
+            case queued(signal: Bool)
+            case down(String)
+        }
         let outcome = shared.withLock { shared -> Outcome in
             guard shared.status.state == .up else {
                 return .down(shared.status.lastError ?? shared.status.state.rawValue)
@@ -122,7 +125,9 @@ final class RedisPipeline: @unchecked Sendable {
     /// Usually the previous write went out whole and `out` is empty: the two buffers swap, so the outbox's bytes
     /// become the write without a copy and the producers get `out`'s capacity back. Only when Redis left bytes
     /// unread are the new commands copied behind them.
-    func takeOutbox(now: MonotonicInstant, deadline: MonotonicInstant)
+    func takeOutbox(
+        now: MonotonicInstant, deadline: MonotonicInstant
+    )
         -> (commands: Int, signalledAt: MonotonicInstant?)
     {
         let signalledAt = shared.withLock { shared -> MonotonicInstant? in

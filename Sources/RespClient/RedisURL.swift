@@ -15,8 +15,10 @@ public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
     /// The port Redis listens on unless told otherwise (its IANA registration), used when the URL names none.
     public static let defaultPort = 6379
 
-    public init(host: String = "127.0.0.1", port: Int = defaultPort, username: String? = nil, password: String? = nil,
-                database: Int = 0) {
+    public init(
+        host: String = "127.0.0.1", port: Int = defaultPort, username: String? = nil, password: String? = nil,
+        database: Int = 0
+    ) {
         self.host = host
         self.port = port
         self.username = username
@@ -61,8 +63,9 @@ public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
         let addresses = try rest.split(separator: ",", omittingEmptySubsequences: false).map {
             address throws(ParseError) in try Self.endpoint(address, in: text)
         }
-        self.init(host: addresses[0].host, port: addresses[0].port, username: username, password: password,
-                  database: database)
+        self.init(
+            host: addresses[0].host, port: addresses[0].port, username: username, password: password,
+            database: database)
         otherSeeds = Array(addresses.dropFirst())
     }
 

@@ -65,4 +65,3 @@ struct CPUWindow {
 func monotonicSeconds() -> Double {
     Double(SystemClock().now().nanoseconds) / 1e9
 }
-

@@ -47,7 +47,8 @@ struct Options {
 }
 
 /// The gateway's telemetry event (the same 196 bytes as the load tests' body.json), used without `--body`.
-let defaultBody = #"{"device_id":"sensor-17","type":"temperature","value":27.31,"unit":"celsius","priority":"MEDIUM","#
+let defaultBody =
+    #"{"device_id":"sensor-17","type":"temperature","value":27.31,"unit":"celsius","priority":"MEDIUM","#
     + #""timestamp":"2026-11-30T04:00:00.000Z","metadata":{"location":"zone-1","firmware_version":"2.3.1"}}"#
 
 let streamKey = "telemetry:bench"
@@ -66,4 +67,3 @@ func fail(_ message: String) -> Never {
     Cleanup.server.withLock { $0?.stop() }
     exit(1)
 }
-

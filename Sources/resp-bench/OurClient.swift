@@ -132,7 +132,7 @@ func ourClient(_ redis: PrivateRedis, _ options: Options, body: [UInt8]) -> (Mea
             }
         }
     }
-    producers.forEach { $0.join() }
+    for producer in producers { producer.join() }
     while replies.finished.load(ordering: .acquiring) == 0 { usleep(1_000) }
     let wall = Double(replies.finished.load(ordering: .acquiring) - started) / 1e9
     let cores = window.cores(over: wall)
@@ -152,4 +152,3 @@ func ourClient(_ redis: PrivateRedis, _ options: Options, body: [UInt8]) -> (Mea
         otherCores: cores.others)
     return (measurement, batches)
 }
-

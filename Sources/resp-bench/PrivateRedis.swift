@@ -48,4 +48,3 @@ func run(_ executable: String, _ arguments: [String]) throws -> String {
     process.waitUntilExit()
     return String(decoding: data, as: UTF8.self)
 }
-

@@ -40,4 +40,3 @@ func redisBenchmark(
     let shown = arguments.map { $0 == body ? "'<body, \(body.utf8.count) B>'" : ($0 == "*" ? "'*'" : $0) }
     return (measurement, "redis-benchmark " + shown.joined(separator: " "))
 }
-

@@ -41,7 +41,8 @@ if let path = options.bodyPath {
 }
 
 let redis = PrivateRedis()
-let serverVersion = (try? run(which("redis-server"), ["--version"]))?.split(separator: " ").prefix(3)
+let serverVersion =
+    (try? run(which("redis-server"), ["--version"]))?.split(separator: " ").prefix(3)
     .joined(separator: " ") ?? "redis-server"
 let loadBefore = loadAverage()
 

@@ -1,7 +1,7 @@
 import Gateway
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct RFC3339Tests {
     private static func isValid(_ text: String) -> Bool {

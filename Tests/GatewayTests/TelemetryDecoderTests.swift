@@ -75,17 +75,25 @@ import Testing
         (#"{"device_id":"d","value":1,"priority":""}"#, "priority: expected HIGH, MEDIUM or LOW"),
         (#"{"device_id":"d","value":1,"priority":1}"#, "priority: expected HIGH, MEDIUM or LOW"),
         (#"{"device_id":"d","value":1,"timestamp":"yesterday"}"#, "timestamp: expected an RFC 3339 date-time"),
-        (#"{"device_id":"d","value":1,"timestamp":"2023-02-29T00:00:00Z"}"#,
-         "timestamp: expected an RFC 3339 date-time"),
+        (
+            #"{"device_id":"d","value":1,"timestamp":"2023-02-29T00:00:00Z"}"#,
+            "timestamp: expected an RFC 3339 date-time"
+        ),
         (#"{"device_id":"d","value":1,"timestamp":1700000000}"#, "timestamp: expected an RFC 3339 date-time"),
         (#"{"device_id":"d","value":1,"metadata":"x"}"#, "metadata: expected an object"),
         (#"{"device_id":"d","value":1,"metadata":[]}"#, "metadata: expected an object"),
-        (#"{"device_id":"d","value":1,"metadata":{"location":null}}"#,
-         "metadata.location: expected a string, number or boolean"),
-        (#"{"device_id":"d","value":1,"metadata":{"location":{}}}"#,
-         "metadata.location: expected a string, number or boolean"),
-        (#"{"device_id":"d","value":1,"metadata":{"location":["a"]}}"#,
-         "metadata.location: expected a string, number or boolean"),
+        (
+            #"{"device_id":"d","value":1,"metadata":{"location":null}}"#,
+            "metadata.location: expected a string, number or boolean"
+        ),
+        (
+            #"{"device_id":"d","value":1,"metadata":{"location":{}}}"#,
+            "metadata.location: expected a string, number or boolean"
+        ),
+        (
+            #"{"device_id":"d","value":1,"metadata":{"location":["a"]}}"#,
+            "metadata.location: expected a string, number or boolean"
+        ),
         (#"{"device_id":"d","value":1,"metadata":{"gain":1e999}}"#, "metadata.gain: expected a finite number"),
         // Unknown and duplicate fields.
         (#"{"device_id":"d","value":1,"colour":"red"}"#, "colour: unknown field"),
@@ -102,16 +110,20 @@ import Testing
         (#"{"device_id":"d","value":1,"metadata":{"a":1,"\u0061":true}}"#, "metadata.a: duplicate field"),
         // Inside an array, paths name the element.
         (#"[{"device_id":"d","value":1,"colour":1}]"#, "events[0].colour: unknown field"),
-        (#"[{"device_id":"d","value":1},{"device_id":"d","value":1,"metadata":{"location":null}}]"#,
-         "events[1].metadata.location: expected a string, number or boolean"),
+        (
+            #"[{"device_id":"d","value":1},{"device_id":"d","value":1,"metadata":{"location":null}}]"#,
+            "events[1].metadata.location: expected a string, number or boolean"
+        ),
         (#"[{"device_id":"d","value":1},{"value":1}]"#, "events[1].device_id: required"),
         // Broken JSON is reported before what was wrong with a field earlier in the body.
         (#"{"colour":"red","device_id":"d"#, "body: invalid JSON at byte 30: unexpected end of input"),
         (#"[{"colour":1},{]"#, "body: invalid JSON at byte 15: unexpected ']'"),
         // Object and metadata make two levels, so 31 arrays inside metadata reach 33.
         (#"{"device_id":"d","value":1,"metadata":{"a":"# + nestedArrays(31) + "}}", "body: nesting deeper than 32"),
-        (#"{"device_id":"d","value":1,"metadata":{"a":"# + nestedArrays(30) + "}}",
-         "metadata.a: expected a string, number or boolean"),
+        (
+            #"{"device_id":"d","value":1,"metadata":{"a":"# + nestedArrays(30) + "}}",
+            "metadata.a: expected a string, number or boolean"
+        ),
         (#"[{"x":1},"# + String(repeating: "[", count: 10), "body: invalid JSON at byte 19: unexpected end of input"),
         (#"[{"x":1},"# + String(repeating: "[", count: 40), "body: nesting deeper than 32"),
     ]
@@ -128,29 +140,43 @@ import Testing
     /// Bodies and their stored JSON, written without the common `received_at` ending.
     static let storedForms: [(body: String, dataBeforeReceivedAt: String)] = [
         (#"{"device_id":"d","value":1}"#, #"{"device_id":"d","value":1,"priority":"MEDIUM""#),
-        (#"{"device_id":"d","value":1,"type":"t","unit":"u"}"#,
-         #"{"device_id":"d","value":1,"type":"t","unit":"u","priority":"MEDIUM""#),
+        (
+            #"{"device_id":"d","value":1,"type":"t","unit":"u"}"#,
+            #"{"device_id":"d","value":1,"type":"t","unit":"u","priority":"MEDIUM""#
+        ),
         (#"{"device_id":"d","value":1,"type":null,"unit":null}"#, #"{"device_id":"d","value":1,"priority":"MEDIUM""#),
         (#"{"device_id":"d","priority":"low","value":1}"#, #"{"device_id":"d","priority":"LOW","value":1"#),
         (#"{"device_id":"d","priority":"Medium","value":1}"#, #"{"device_id":"d","priority":"MEDIUM","value":1"#),
         (#"{"priority":null,"device_id":"d","value":1}"#, #"{"device_id":"d","value":1,"priority":"MEDIUM""#),
-        (#"{"device_id":"d","value":1,"timestamp":"2024-02-29T23:59:60.5+05:30"}"#,
-         #"{"device_id":"d","value":1,"timestamp":"2024-02-29T23:59:60.5+05:30","priority":"MEDIUM""#),
+        (
+            #"{"device_id":"d","value":1,"timestamp":"2024-02-29T23:59:60.5+05:30"}"#,
+            #"{"device_id":"d","value":1,"timestamp":"2024-02-29T23:59:60.5+05:30","priority":"MEDIUM""#
+        ),
         (#"{"device_id":"d","value":1,"timestamp":null}"#, #"{"device_id":"d","value":1,"priority":"MEDIUM""#),
-        (#"{"device_id":"d","value":1,"metadata":{}}"#,
-         #"{"device_id":"d","value":1,"metadata":{},"priority":"MEDIUM""#),
-        (#"{"device_id":"d","value":1,"metadata":{"s":"x","n":-2.5e-3,"t":true,"f":false}}"#,
-         #"{"device_id":"d","value":1,"metadata":{"s":"x","n":-2.5e-3,"t":true,"f":false},"priority":"MEDIUM""#),
+        (
+            #"{"device_id":"d","value":1,"metadata":{}}"#,
+            #"{"device_id":"d","value":1,"metadata":{},"priority":"MEDIUM""#
+        ),
+        (
+            #"{"device_id":"d","value":1,"metadata":{"s":"x","n":-2.5e-3,"t":true,"f":false}}"#,
+            #"{"device_id":"d","value":1,"metadata":{"s":"x","n":-2.5e-3,"t":true,"f":false},"priority":"MEDIUM""#
+        ),
         (#"{"device_id":"d","value":1,"metadata":null}"#, #"{"device_id":"d","value":1,"priority":"MEDIUM""#),
         // Whitespace between tokens goes, whitespace inside strings stays.
-        ("{\n\t\"device_id\" : \"a b\" ,\r\n \"metadata\" : { \"k 1\" : \"v , w\" , \"q\" : \"\\\" }\" } , "
-            + "\"value\" : -1.5E+3 }",
-         #"{"device_id":"a b","metadata":{"k 1":"v , w","q":"\" }"},"value":-1.5E+3,"priority":"MEDIUM""#),
-        (#"{"device_id":"d","value":1,"type":"a\"b\\c\/\n\u20AC"}"#,
-         #"{"device_id":"d","value":1,"type":"a\"b\\c\/\n\u20AC","priority":"MEDIUM""#),
+        (
+            "{\n\t\"device_id\" : \"a b\" ,\r\n \"metadata\" : { \"k 1\" : \"v , w\" , \"q\" : \"\\\" }\" } , "
+                + "\"value\" : -1.5E+3 }",
+            #"{"device_id":"a b","metadata":{"k 1":"v , w","q":"\" }"},"value":-1.5E+3,"priority":"MEDIUM""#
+        ),
+        (
+            #"{"device_id":"d","value":1,"type":"a\"b\\c\/\n\u20AC"}"#,
+            #"{"device_id":"d","value":1,"type":"a\"b\\c\/\n\u20AC","priority":"MEDIUM""#
+        ),
         // A key written with escapes is still its field, and is stored as sent.
-        (#"{"device_id":"d","value":1,"pri\u006frity":"h\u0069gh"}"#,
-         #"{"device_id":"d","value":1,"pri\u006frity":"HIGH""#),
+        (
+            #"{"device_id":"d","value":1,"pri\u006frity":"h\u0069gh"}"#,
+            #"{"device_id":"d","value":1,"pri\u006frity":"HIGH""#
+        ),
         (TelemetryFixtures.sample, String(TelemetryFixtures.sample.dropLast())),
     ]
 
@@ -239,8 +265,10 @@ import Testing
 
     static let badEvents: [(badEvent: String, message: String)] = [
         (#"{"device_id":"d","value":"x"}"#, "events[17].value: expected a finite number"),
-        (#"{"device_id":"d","value":1,"metadata":{"location":[]}}"#,
-         "events[17].metadata.location: expected a string, number or boolean"),
+        (
+            #"{"device_id":"d","value":1,"metadata":{"location":[]}}"#,
+            "events[17].metadata.location: expected a string, number or boolean"
+        ),
         (#"{"device_id":"","value":1}"#, "events[17].device_id: must be 1 to 128 bytes"),
         ("7", "events[17]: expected an object"),
     ]
@@ -260,8 +288,9 @@ import Testing
         #expect(refusal(#"{"device_id":"d","value":1,"metadata":{"a":1}}"#, limits: limits) == nil)
         let arrayOfEventsWithMetadata = #"[{"device_id":"d","value":1,"metadata":{}}]"#
         #expect(refusal(arrayOfEventsWithMetadata, limits: limits) == "body: nesting deeper than 2")
-        #expect(refusal(#"[{"device_id":"d","value":1}]"#, limits: TelemetryLimits(maxDepth: 1))
-            == "body: nesting deeper than 1")
+        #expect(
+            refusal(#"[{"device_id":"d","value":1}]"#, limits: TelemetryLimits(maxDepth: 1))
+                == "body: nesting deeper than 1")
     }
 
     /// received_at is copied from the caller, and each event of a batch gets it.

@@ -1,7 +1,7 @@
 import Foundation
 import Gateway
-import Testing
 import TestSupport
+import Testing
 
 /// Replays the committed inputs of the `telemetry` fuzz target (seeds, merged corpus, reproducers) through the
 /// harness's oracles, under the default limits and the harness's tight ones. For every body the decoder accepts: the
@@ -55,7 +55,8 @@ import TestSupport
             }
             switch byte {
             case UInt8(ascii: "}"), UInt8(ascii: "]"): output += whitespace + [byte]
-            case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: ":"), UInt8(ascii: ","): output += [byte] + whitespace
+            case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: ":"), UInt8(ascii: ","):
+                output += [byte] + whitespace
             default:
                 inString = byte == UInt8(ascii: "\"")
                 output.append(byte)

@@ -1,7 +1,7 @@
 import Foundation
 import Gateway
-import Testing
 import TestSupport
+import Testing
 
 /// The JSON grammar as the telemetry decoder enforces it, through the public decoder.
 @Suite struct TelemetryJSONSyntaxTests {

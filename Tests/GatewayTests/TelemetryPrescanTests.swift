@@ -1,6 +1,6 @@
 import Gateway
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct TelemetryPrescanTests {
     private static func scan(_ body: String) -> TelemetryPrescan.Result {

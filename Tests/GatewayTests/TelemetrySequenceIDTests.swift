@@ -19,11 +19,13 @@ import Testing
     /// Anything but a plain integer in range is refused by name.
     @Test(arguments: ["-1", "4294967296", "99999999999", "1.0", "1e3", "0.5", #""7""#, "true", "[1]"])
     func refused(_ lexeme: String) {
-        #expect(refusal(#"[{"device_id":"d","value":1,"sequence_id":\#(lexeme)}]"#)
-            == "events[0].sequence_id: expected an integer from 0 to 4294967295")
+        #expect(
+            refusal(#"[{"device_id":"d","value":1,"sequence_id":\#(lexeme)}]"#)
+                == "events[0].sequence_id: expected an integer from 0 to 4294967295")
     }
 
     @Test func duplicateRefused() {
-        #expect(refusal(#"{"device_id":"d","value":1,"sequence_id":1,"sequence_id":2}"#) == "sequence_id: duplicate field")
+        #expect(
+            refusal(#"{"device_id":"d","value":1,"sequence_id":1,"sequence_id":2}"#) == "sequence_id: duplicate field")
     }
 }

@@ -19,8 +19,14 @@ import Testing
 
     @Test(arguments: [
         ("HTTP/1.1 204 No Content\r\nX-Influxdb-Version: 1.6\r\n\r\n", 204, "", true),
-        ("HTTP/1.1 400 Bad Request\r\nContent-Length: 16\r\n\r\n{\"error\":\"bad\"}\n", 400, "{\"error\":\"bad\"}\n", true),
-        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n", 200, "abcde", true),
+        (
+            "HTTP/1.1 400 Bad Request\r\nContent-Length: 16\r\n\r\n{\"error\":\"bad\"}\n", 400, "{\"error\":\"bad\"}\n",
+            true
+        ),
+        (
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n", 200, "abcde",
+            true
+        ),
         ("HTTP/1.1 500 Oops\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno", 500, "no", false),
         ("HTTP/1.0 204 No Content\r\n\r\n", 204, "", false),
         ("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n", 204, "", true),
@@ -50,7 +56,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "garbage\r\n\r\n", "SSH-2.0-OpenSSH\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+        "garbage\r\n\r\n", "SSH-2.0-OpenSSH\r\n", "HTTP/1.1 2000 OK\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
         "HTTP/1.1 200 OK\r\nno colon\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     ])
     func garbageIsInvalid(text: String) {

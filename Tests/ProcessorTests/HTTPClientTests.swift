@@ -1,8 +1,8 @@
 import Glibc
 import Reactor
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @testable import Processor
 
@@ -33,13 +33,15 @@ import TestSupport
     }
 
     @Test func responseInPieces() throws {
-        let server = try FakeHTTPServer([{ socket, server in
-            try server.readRequest(socket)
-            for piece in ["HTTP/1.1 400 Bad", " Request\r\nContent-Le", "ngth: 5\r\n\r\nab", "c", "de"] {
-                try socket.send(piece)
-                usleep(30_000)
+        let server = try FakeHTTPServer([
+            { socket, server in
+                try server.readRequest(socket)
+                for piece in ["HTTP/1.1 400 Bad", " Request\r\nContent-Le", "ngth: 5\r\n\r\nab", "c", "de"] {
+                    try socket.send(piece)
+                    usleep(30_000)
+                }
             }
-        }])
+        ])
         let results = try exchange(port: server.port)
         #expect(results.count == 1)
         #expect(try results[0].get() == HTTPClientResponse(status: 400, body: Array("abcde".utf8)))
@@ -57,12 +59,14 @@ import TestSupport
     /// The server closes the kept-alive connection after answering: the next request goes out on a new one,
     /// and the caller never sees the close.
     @Test func serverClosingAKeptAliveConnection() throws {
-        let server = try FakeHTTPServer([{ socket, server in
-            try server.readRequest(socket)
-            try socket.send(FakeHTTPServer.noContent)
-            usleep(50_000)
-            socket.close()
-        }])
+        let server = try FakeHTTPServer([
+            { socket, server in
+                try server.readRequest(socket)
+                try socket.send(FakeHTTPServer.noContent)
+                usleep(50_000)
+                socket.close()
+            }
+        ])
         let results = try exchange(port: server.port, requests: 3)
         #expect(results.map { (try? $0.get())?.status } == [204, 204, 204])
         #expect(server.connections == 3)
@@ -86,11 +90,13 @@ import TestSupport
     }
 
     @Test func garbageIsAnInvalidResponse() throws {
-        let server = try FakeHTTPServer([{ socket, server in
-            try server.readRequest(socket)
-            try socket.send("+OK this is Redis, not HTTP\r\n\r\n")
-            usleep(200_000)
-        }])
+        let server = try FakeHTTPServer([
+            { socket, server in
+                try server.readRequest(socket)
+                try socket.send("+OK this is Redis, not HTTP\r\n\r\n")
+                usleep(200_000)
+            }
+        ])
         let results = try exchange(port: server.port)
         guard case .failure(.invalidResponse) = results.first else {
             Issue.record("expected invalidResponse, got \(results)")
@@ -99,11 +105,13 @@ import TestSupport
     }
 
     @Test func slowAnswerTimesOut() throws {
-        let server = try FakeHTTPServer([{ socket, server in
-            try server.readRequest(socket)
-            try socket.send("HTTP/1.1 204 No")
-            usleep(1_500_000)
-        }])
+        let server = try FakeHTTPServer([
+            { socket, server in
+                try server.readRequest(socket)
+                try socket.send("HTTP/1.1 204 No")
+                usleep(1_500_000)
+            }
+        ])
         let started = ContinuousClock.now
         let results = try exchange(port: server.port, responseTimeout: .milliseconds(300))
         guard case .failure(.timeout) = results.first else {
@@ -114,10 +122,12 @@ import TestSupport
     }
 
     @Test func closedInTheMiddleOfTheBody() throws {
-        let server = try FakeHTTPServer([{ socket, server in
-            try server.readRequest(socket)
-            try socket.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")
-        }])
+        let server = try FakeHTTPServer([
+            { socket, server in
+                try server.readRequest(socket)
+                try socket.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")
+            }
+        ])
         let results = try exchange(port: server.port)
         guard case .failure = results.first else {
             Issue.record("a truncated body was accepted: \(results)")

@@ -63,14 +63,17 @@ import Testing
     /// A JSON number literal is copied only where Swift prints the same text for its Double; elsewhere the
     /// literal is refused and converted instead.
     @Test(arguments: [
-        "0", "-0", "0.0", "1", "-70", "21.5", "21.50", "0.1", "0.0001", "0.00012", "123456789012345", "99999999999999.9",
+        "0", "-0", "0.0", "1", "-70", "21.5", "21.50", "0.1", "0.0001", "0.00012", "123456789012345",
+        "99999999999999.9",
         "0.000123456789012345", "100", "1.000", "-3.25", "9007199254740993", "1234567890123456", "0.00001", "1e3",
         "1.5E-2", "0.1234567890123456", "12345678901234.56", "00", "01",
     ])
     func floatLiterals(literal: String) {
         var bytes = Array(literal.utf8)
         var out: [UInt8] = []
-        let copied = bytes.withUnsafeMutableBufferPointer { LineProtocol.appendFloat(literal: UnsafeBufferPointer($0), to: &out) }
+        let copied = bytes.withUnsafeMutableBufferPointer {
+            LineProtocol.appendFloat(literal: UnsafeBufferPointer($0), to: &out)
+        }
         guard copied else {
             #expect(out.isEmpty)
             return

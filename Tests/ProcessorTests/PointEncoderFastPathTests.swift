@@ -22,7 +22,9 @@ import Testing
         }
         let general = try? encoder.encode(entry).get()
         #expect(receivedAt == general?.receivedAtMilliseconds)
-        return (String(decoding: out.dropFirst(9), as: UTF8.self), general.map { String(decoding: $0.line, as: UTF8.self) })
+        return (
+            String(decoding: out.dropFirst(9), as: UTF8.self), general.map { String(decoding: $0.line, as: UTF8.self) }
+        )
     }
 
     @Test(arguments: [
@@ -45,9 +47,13 @@ import Testing
 
     /// The gateway's own shape always takes the fast path.
     @Test func takesTheGatewaysShape() {
-        let data = #"{"device_id":"sensor-17","value":21.5,"type":"temperature","unit":"celsius","metadata":{"site":"zone-1","rssi":-70},"priority":"MEDIUM","received_at":"2026-11-30T06:37:25.123Z"}"#
+        let data =
+            #"{"device_id":"sensor-17","value":21.5,"type":"temperature","unit":"celsius","metadata":{"site":"zone-1","rssi":-70},"priority":"MEDIUM","received_at":"2026-11-30T06:37:25.123Z"}"#
         let result = fastAndGeneral(gatewayEntry(data), tagKeys: ["site"])
-        #expect(result?.fast == #"tele\ metry,device_id=dev-1,priority=HIGH,site=zone-1,type=temperature,unit=celsius value=21.5,rssi=-70.0 1796020645123678009"#)
+        #expect(
+            result?.fast
+                == #"tele\ metry,device_id=dev-1,priority=HIGH,site=zone-1,type=temperature,unit=celsius value=21.5,rssi=-70.0 1796020645123678009"#
+        )
     }
 
     /// Escapes, non-ASCII text, duplicates, `sequence_id`, poison and numbers it cannot map byte for byte go to the
@@ -61,7 +67,8 @@ import Testing
         #"{"value":1,"metadata":{"a":{"b":1}},"received_at":"2026-11-30T06:37:25Z"}"#,
         #"{"value":1e400,"received_at":"2026-11-30T06:37:25Z"}"#,
         #"{"value":"1","received_at":"2026-11-30T06:37:25Z"}"#,
-        #"{"value":1}"#, #"{"value":1,"timestamp":"yesterday"}"#, "not json", #"{"value":1,"received_at":"2026-11-30T06:37:25Z"} x"#,
+        #"{"value":1}"#, #"{"value":1,"timestamp":"yesterday"}"#, "not json",
+        #"{"value":1,"received_at":"2026-11-30T06:37:25Z"} x"#,
         #"{"value":1,"metadata":{"type":"a","metadata_type":"b"},"received_at":"2026-11-30T06:37:25Z"}"#,
     ])
     func declines(data: String) {
@@ -92,7 +99,9 @@ import Testing
         #expect(reason.label == "undecodable")
     }
 
-    @Test(arguments: [("1-0", 1, 0), ("1764484645678-12", 1_764_484_645_678, 12), ("18446744073709551615-0", UInt64.max, 0)])
+    @Test(arguments: [
+        ("1-0", 1, 0), ("1764484645678-12", 1_764_484_645_678, 12), ("18446744073709551615-0", UInt64.max, 0),
+    ])
     func parsesEntryIDs(text: String, milliseconds: UInt64, sequence: UInt64) {
         #expect(StreamEntryID(text) == StreamEntryID(milliseconds: milliseconds, sequence: sequence))
     }

@@ -7,10 +7,12 @@ import Testing
     let encoder = PointEncoder(measurement: "telemetry", tagKeys: ["site"])
 
     private func entry(_ id: String, device: String = "dev-1", data: String) -> StreamEntry {
-        StreamEntry(id: id, fields: [
-            (Array("device_id".utf8), Array(device.utf8)), (Array("priority".utf8), Array("HIGH".utf8)),
-            (Array("data".utf8), Array(data.utf8)),
-        ])
+        StreamEntry(
+            id: id,
+            fields: [
+                (Array("device_id".utf8), Array(device.utf8)), (Array("priority".utf8), Array("HIGH".utf8)),
+                (Array("data".utf8), Array(data.utf8)),
+            ])
     }
 
     private func line(_ entry: StreamEntry) throws -> String {
@@ -34,7 +36,8 @@ import Testing
 
     /// Without `timestamp` the time is `received_at`.
     @Test func fallsBackToReceivedAt() throws {
-        let text = try line(entry("1764484645000-0", data: #"{"device_id":"d","value":1,"received_at":"2026-11-30T06:37:25.000Z"}"#))
+        let text = try line(
+            entry("1764484645000-0", data: #"{"device_id":"d","value":1,"received_at":"2026-11-30T06:37:25.000Z"}"#))
         #expect(text.hasSuffix(" 1796020645000000000"))
     }
 
@@ -45,8 +48,10 @@ import Testing
 
     /// Two entries with the same device, tags, value and timestamp (a device sending a reading twice) get
     /// different timestamps, so neither overwrites the other.
-    @Test(arguments: [("1764484645678-0", "1764484645678-1"), ("1764484645678-0", "1764484645679-0"),
-                      ("1764484645678-0", "1764484646000-0")])
+    @Test(arguments: [
+        ("1764484645678-0", "1764484645678-1"), ("1764484645678-0", "1764484645679-0"),
+        ("1764484645678-0", "1764484646000-0"),
+    ])
     func differentEntriesDifferentKeys(first: String, second: String) throws {
         let a = try line(entry(first, data: reading))
         let b = try line(entry(second, data: reading))
@@ -56,7 +61,8 @@ import Testing
 
     /// Metadata keys that clash with the built-in tags and fields are prefixed instead of replacing them.
     @Test func reservedMetadataKeysArePrefixed() throws {
-        let text = try line(entry("1-0", data: #"{"value":1,"metadata":{"value":"x"},"received_at":"2026-11-30T06:37:25.000Z"}"#))
+        let text = try line(
+            entry("1-0", data: #"{"value":1,"metadata":{"value":"x"},"received_at":"2026-11-30T06:37:25.000Z"}"#))
         #expect(text.contains(#"value=1.0,metadata_value="x""#))
     }
 

@@ -3,7 +3,9 @@ import Testing
 @testable import Processor
 
 @Suite struct ProcessorConfigTests {
-    private func parse(_ arguments: [String], _ environment: [String: String] = [:]) throws(ProcessorConfigError)
+    private func parse(
+        _ arguments: [String], _ environment: [String: String] = [:]
+    ) throws(ProcessorConfigError)
         -> ProcessorConfig
     {
         guard case .run(let config) = try ProcessorConfig.parse(arguments: arguments, environment: environment) else {
@@ -25,7 +27,10 @@ import Testing
     @Test func environmentAndFlags() throws {
         let config = try parse(
             ["--batch=100", "--tag-keys", "site,room", "--trim-processed", "--influx", "http://influx:8086/"],
-            ["TELEMETRY_PROCESSOR_BATCH": "7", "TELEMETRY_PROCESSOR_CLAIM_IDLE": "0.5", "TELEMETRY_PROCESSOR_STREAM": "s"])
+            [
+                "TELEMETRY_PROCESSOR_BATCH": "7", "TELEMETRY_PROCESSOR_CLAIM_IDLE": "0.5",
+                "TELEMETRY_PROCESSOR_STREAM": "s",
+            ])
         #expect(config.batch == 100 && config.claimIdle == .milliseconds(500) && config.stream == "s")
         #expect(config.tagKeys == ["site", "room"] && config.trimProcessed)
         #expect(config.influx == InfluxURL(host: "influx", port: 8086) && config.deadLetterStream == "s:dead")

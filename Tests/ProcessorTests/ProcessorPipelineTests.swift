@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// The real executable against a real Redis and a real influxd: everything stored ends up in InfluxDB once.
 ///
@@ -113,19 +113,22 @@ import TestSupport
         let fixture = try PipelineFixture()
         defer { fixture.stop() }
         let writer = try fixture.writer()
-        try writer.add(device: "good-0", data: EventWriter.data(device: "good-0", value: "1", extra: ",\"metadata\":{\"site\":1}"))
+        try writer.add(
+            device: "good-0", data: EventWriter.data(device: "good-0", value: "1", extra: ",\"metadata\":{\"site\":1}"))
         let notJSON = try writer.add(device: "bad-1", data: "not json")
         try writer.addMany(100, prefix: "good")
         let notNumber = try writer.add(device: "bad-2", data: EventWriter.data(device: "bad-2", value: "\"warm\""))
         // `site` was a float field; a string now is a field-type conflict InfluxDB refuses with a 400.
         let conflict = try writer.add(
-            device: "bad-3", data: EventWriter.data(device: "bad-3", value: "3", extra: ",\"metadata\":{\"site\":\"x\"}"))
+            device: "bad-3",
+            data: EventWriter.data(device: "bad-3", value: "3", extra: ",\"metadata\":{\"site\":\"x\"}"))
         try writer.addMany(100, prefix: "more")
         let processor = try fixture.processor()
         fixture.waitForDrain(expected: 201)
         #expect(try fixture.influx.count() == 201, "\(processor.log.suffix(3000))")
         let dead = try fixture.deadLetters()
-        let reasons = Dictionary(dead.map { ($0["original_id"] ?? "", $0["reason"] ?? "") }, uniquingKeysWith: { a, _ in a })
+        let reasons = Dictionary(
+            dead.map { ($0["original_id"] ?? "", $0["reason"] ?? "") }, uniquingKeysWith: { a, _ in a })
         #expect(reasons == [notJSON: "undecodable", notNumber: "undecodable", conflict: "rejected"])
         #expect(dead.first { $0["original_id"] == notJSON }?["data"] == "not json")
         #expect(dead.first { $0["original_id"] == conflict }?["detail"]?.contains("field type conflict") == true)
@@ -152,7 +155,8 @@ import TestSupport
         first.kill()
         second.kill()
         try fixture.writer().addMany(50, prefix: "ghost")
-        try redis.command("XREADGROUP", "GROUP", fixture.group, "ghost", "COUNT", "1000", "STREAMS", fixture.stream, ">")
+        try redis.command(
+            "XREADGROUP", "GROUP", fixture.group, "ghost", "COUNT", "1000", "STREAMS", fixture.stream, ">")
         #expect(try fixture.pending() == 50)
         let survivor = try fixture.processor(arguments + ["--consumer", "c"])
         let count = fixture.waitForDrain(expected: 5_050, timeout: .seconds(30))

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// The v2 write API (InfluxDB 1.6 has none, so a scripted server plays InfluxDB 2) and fault injection on the
 /// sink: what the processor sends, and that server errors are retried without acking or dead-lettering.
@@ -11,17 +11,19 @@ import TestSupport
     @Test func v2WriteWithTokenAndRetries() throws {
         let redis = try RedisServerProcess()
         defer { redis.stop() }
-        let influx = try FakeHTTPServer([{ socket, server in
-            while true {
-                let request = try server.readRequest(socket)
-                let writes = server.requests.filter { $0.requestLine.hasPrefix("POST") }.count
-                if request.requestLine.hasPrefix("POST") && writes <= 2 {
-                    try socket.send("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy")
-                } else {
-                    try socket.send(FakeHTTPServer.noContent)
+        let influx = try FakeHTTPServer([
+            { socket, server in
+                while true {
+                    let request = try server.readRequest(socket)
+                    let writes = server.requests.filter { $0.requestLine.hasPrefix("POST") }.count
+                    if request.requestLine.hasPrefix("POST") && writes <= 2 {
+                        try socket.send("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy")
+                    } else {
+                        try socket.send(FakeHTTPServer.noContent)
+                    }
                 }
             }
-        }])
+        ])
         defer { influx.stop() }
         let writer = EventWriter(redis: try redis.client())
         try writer.addMany(20)
@@ -38,7 +40,10 @@ import TestSupport
         #expect(drained, "\(processor.log.suffix(2000))")
         let writes = influx.requests.filter { $0.requestLine.hasPrefix("POST") }
         #expect(writes.count == 3)
-        #expect(writes.allSatisfy { $0.requestLine == "POST /api/v2/write?org=acme%20corp&bucket=tele&precision=ns HTTP/1.1" })
+        #expect(
+            writes.allSatisfy {
+                $0.requestLine == "POST /api/v2/write?org=acme%20corp&bucket=tele&precision=ns HTTP/1.1"
+            })
         #expect(writes.allSatisfy { $0.header("Authorization") == "Token s3cret" })
         #expect(Set(writes.map(\.body)).count == 1, "a retry sends the same bytes")
         #expect(String(decoding: writes[0].body, as: UTF8.self).split(separator: "\n").count == 20)
@@ -84,7 +89,8 @@ import TestSupport
         // Delivered to "crashy" three times: once by ">", twice more by re-reading its history.
         try client.command("XREADGROUP", "GROUP", "telemetry-processor", "crashy", "STREAMS", "telemetry:events", ">")
         for _ in 0..<2 {
-            try client.command("XREADGROUP", "GROUP", "telemetry-processor", "crashy", "STREAMS", "telemetry:events", "0")
+            try client.command(
+                "XREADGROUP", "GROUP", "telemetry-processor", "crashy", "STREAMS", "telemetry:events", "0")
         }
         let fine = try writer.add(device: "d-1", data: EventWriter.data(device: "d-1", value: "2"))
         try client.command("XREADGROUP", "GROUP", "telemetry-processor", "crashy", "STREAMS", "telemetry:events", ">")
@@ -101,9 +107,12 @@ import TestSupport
         #expect(dead.count == 1)
         if case .array(let parts) = dead.first, case .array(let fields) = parts[1] {
             let text = fields.compactMap(\.string)
-            #expect(text.starts(with: ["original_id", poison, "reason", "max_deliveries", "detail", "delivered 4 times"]))
+            #expect(
+                text.starts(with: ["original_id", poison, "reason", "max_deliveries", "detail", "delivered 4 times"]))
         }
-        let written = influx.requests.filter { $0.requestLine.hasPrefix("POST") }.map { String(decoding: $0.body, as: UTF8.self) }
+        let written = influx.requests.filter { $0.requestLine.hasPrefix("POST") }.map {
+            String(decoding: $0.body, as: UTF8.self)
+        }
         #expect(written.count == 1 && written[0].contains("device_id=d-1") && !written[0].contains("device_id=d-0"))
         _ = fine
     }

@@ -9,7 +9,9 @@ import Testing
     }
 
     private static func equalsCaseInsensitive(_ lhs: String, _ rhs: String) -> Bool {
-        Array(lhs.utf8).withUnsafeBytes { left in Array(rhs.utf8).withUnsafeBytes { ASCII.equalsCaseInsensitive(left, $0) } }
+        Array(lhs.utf8).withUnsafeBytes { left in
+            Array(rhs.utf8).withUnsafeBytes { ASCII.equalsCaseInsensitive(left, $0) }
+        }
     }
 
     /// Letters match in either case; the lengths must agree.
@@ -42,7 +44,9 @@ import Testing
         for left in UInt8.min...UInt8.max {
             for right in UInt8.min...UInt8.max {
                 let expected = ASCII.lowercased(left) == ASCII.lowercased(right)
-                let actual = [left].withUnsafeBytes { l in [right].withUnsafeBytes { ASCII.equalsCaseInsensitive(l, $0) } }
+                let actual = [left].withUnsafeBytes { l in
+                    [right].withUnsafeBytes { ASCII.equalsCaseInsensitive(l, $0) }
+                }
                 if actual != expected { Issue.record("\(left) vs \(right)") }
             }
         }

@@ -1,7 +1,8 @@
 import Glibc
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import Reactor
 
 /// Records the readiness it is given.
@@ -32,7 +33,7 @@ private final class RecordingHandler: EventHandler {
                 }
             }
         }
-        threads.forEach { $0.join() }
+        for thread in threads { thread.join() }
         #expect(loop.stats.wakeupsSignalled == 1)
         let loopThread = OSThread(name: "loop") { loop.run() }
         while ran.load(ordering: .relaxed) < 4_000 { sched_yield() }
@@ -122,7 +123,7 @@ private final class RecordingHandler: EventHandler {
         let loop = try EventLoop()
         let (a1, b1) = try Posix.socketpair()
         let (a2, b2) = try Posix.socketpair()
-        defer { [a1, b1, a2, b2].forEach { Posix.close($0) } }
+        defer { for fd in [a1, b1, a2, b2] { Posix.close(fd) } }
         let first = RecordingHandler()
         let second = RecordingHandler()
         let newcomer = RecordingHandler()

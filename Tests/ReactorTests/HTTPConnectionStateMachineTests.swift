@@ -39,7 +39,9 @@ import Testing
     }
 
     /// Serializes whatever is ready, as the shell does, and returns the statuses with their framing.
-    static func serialize(_ machine: inout Machine, at now: MonotonicInstant, isDraining: Bool = false)
+    static func serialize(
+        _ machine: inout Machine, at now: MonotonicInstant, isDraining: Bool = false
+    )
         -> [(status: Int, framing: ResponseEncoder.Framing)]
     {
         var sent: [(status: Int, framing: ResponseEncoder.Framing)] = []

@@ -1,6 +1,6 @@
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @testable import Reactor
 
@@ -12,7 +12,7 @@ import TestSupport
         var shed: [Int32] = []
 
         deinit {
-            (sockets + shed).forEach { Glibc.close($0) }
+            for fd in sockets + shed { Glibc.close(fd) }
         }
     }
 

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 
 @testable import Reactor
 
@@ -31,7 +31,8 @@ import TestSupport
     @Test func noContentAndNotModifiedHaveNoBody() throws {
         let handler = ScriptedHandler { request, responder in
             let status = request.head.pathEquals("/none") ? 204 : (request.head.pathEquals("/same") ? 304 : 200)
-            responder.respond(HTTPResponse(status: status, headers: [(name: "ETag", value: "\"x\"")], body: Array("body".utf8)))
+            responder.respond(
+                HTTPResponse(status: status, headers: [(name: "ETag", value: "\"x\"")], body: Array("body".utf8)))
         }
         let server = try TestServer(handler: handler)
         defer { server.stop() }

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+
 @testable import Reactor
 
 /// Collects the reports of every tick.

@@ -1,6 +1,6 @@
 import RespClient
-import Testing
 import TestSupport
+import Testing
 
 /// Replays the committed inputs of the `resp` fuzz target (seeds, merged corpus, reproducers) through the harness's
 /// oracle, split at every position instead of a few random ones: every feeding must give the same replies, error and

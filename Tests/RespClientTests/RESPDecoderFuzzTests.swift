@@ -1,6 +1,6 @@
 import RespClient
-import Testing
 import TestSupport
+import Testing
 
 private func fragments(_ texts: [String]) -> [[UInt8]] {
     texts.map { Array($0.utf8) }

@@ -1,6 +1,6 @@
 import RespClient
-import Testing
 import TestSupport
+import Testing
 
 /// An input and the replies it must decode to, however it is split.
 struct DecoderCase: Sendable, CustomTestStringConvertible {

@@ -1,6 +1,6 @@
 import RespClient
-import Testing
 import TestSupport
+import Testing
 
 private func encode(_ arguments: [RESPArgument]) -> [UInt8] {
     var buffer: [UInt8] = []

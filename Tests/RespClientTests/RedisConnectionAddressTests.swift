@@ -1,7 +1,7 @@
 import Reactor
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @testable import RespClient
 

@@ -1,7 +1,7 @@
 import Foundation
 import RespClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct RedisConnectionFakeServerTests {
     static let replies = "+PONG\r\n$15\r\n1700000000000-0\r\n:42\r\n"

@@ -1,6 +1,6 @@
 import RespClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct RedisConnectionHandshakeTests {
     /// With `requirepass`, the password from `redis://:pass@…` authenticates the connection during HELLO, and

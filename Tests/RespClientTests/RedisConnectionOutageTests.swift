@@ -2,8 +2,8 @@ import Glibc
 import Reactor
 import RespClient
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Counts what became of each command a producer submitted.
 private final class OutcomeTally: RedisReplyHandler {
@@ -87,8 +87,9 @@ private final class OutcomeTally: RedisReplyHandler {
         #expect(tally.other.entries.isEmpty)
         #expect(otherRefusals.entries.isEmpty)
         #expect(connection.commandsInFlight == 0)
-        #expect(tally.connectionLost.load(ordering: .relaxed) + tally.timedOut.load(ordering: .relaxed)
-            + tally.notConnected.load(ordering: .relaxed) > 0)
+        #expect(
+            tally.connectionLost.load(ordering: .relaxed) + tally.timedOut.load(ordering: .relaxed)
+                + tally.notConnected.load(ordering: .relaxed) > 0)
         #expect(!connection.isUp)
 
         try redis.restart()

@@ -1,8 +1,8 @@
 import Reactor
 import RespClient
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Counts, across every submission, what the replies were.
 private final class PipelineTally: Sendable {
@@ -15,7 +15,8 @@ private final class PipelineTally: Sendable {
 /// answer (a stream ID for XADD; OK, QUEUED… and an array of IDs for a MULTI/EXEC block).
 private final class SubmissionCheck: RedisReplyHandler, @unchecked Sendable {
     enum Expected {
-        case streamID, ok, queued, streamIDs(count: Int)
+        case streamID, ok, queued
+        case streamIDs(count: Int)
     }
 
     private let expected: [Expected]
@@ -84,7 +85,8 @@ private final class SubmissionCheck: RedisReplyHandler, @unchecked Sendable {
                     if round == 5 {
                         // A transaction in the middle of the stream of plain submissions.
                         let count = Self.eventsInTransaction
-                        commands = [[.staticString("MULTI")]] + Array(repeating: xadd, count: count)
+                        commands =
+                            [[.staticString("MULTI")]] + Array(repeating: xadd, count: count)
                             + [[.staticString("EXEC")]]
                         expected = [.ok] + Array(repeating: .queued, count: count) + [.streamIDs(count: count)]
                         remaining -= count
@@ -105,7 +107,7 @@ private final class SubmissionCheck: RedisReplyHandler, @unchecked Sendable {
                 }
             }
         }
-        threads.forEach { $0.join() }
+        for thread in threads { thread.join() }
         #expect(refused.entries.isEmpty)
         let submitted = commandsSubmitted.load(ordering: .relaxed)
         let allAnswered = waitUntil(timeout: .seconds(60)) {

@@ -1,6 +1,6 @@
 import RespClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct RedisConnectionServerErrorTests {
     /// An error reply (XADD on a key holding a string) fails only its own command, as `.server` with the code

@@ -27,9 +27,10 @@ import Testing
     func connecting(to addresses: [SocketAddress], url: String = "redis://redis.test:6379") -> Machine {
         var machine = Self.machine(url)
         _ = machine.start(at: now)
-        #expect(machine.resolved(addresses, attempt: 1, at: now) == [
-            .scheduleTimer(at: now + Self.connectTimeout), .connect(addresses[0]),
-        ])
+        #expect(
+            machine.resolved(addresses, attempt: 1, at: now) == [
+                .scheduleTimer(at: now + Self.connectTimeout), .connect(addresses[0]),
+            ])
         return machine
     }
 
@@ -44,7 +45,9 @@ import Testing
     }
 
     /// What a link failure answers: close, publish down, fail what is pending, announce, and retry at `retryAt`.
-    static func linkDownActions(_ machine: Machine, sent: RedisError, reason: String, retryAt: MonotonicInstant)
+    static func linkDownActions(
+        _ machine: Machine, sent: RedisError, reason: String, retryAt: MonotonicInstant
+    )
         -> [Machine.Action]
     {
         [
@@ -60,9 +63,10 @@ import Testing
     @Test func numericHostConnectsAtOnce() {
         var machine = Self.machine()
         let actions = machine.start(at: now)
-        #expect(actions == [
-            .publish(machine.status), .scheduleTimer(at: now + Self.connectTimeout), .connect(Self.second),
-        ])
+        #expect(
+            actions == [
+                .publish(machine.status), .scheduleTimer(at: now + Self.connectTimeout), .connect(Self.second),
+            ])
         #expect(machine.status.state == .connecting)
         #expect(machine.isConnecting && !machine.isLinked)
         #expect(machine.start(at: now) == [], "a second start does nothing")
@@ -82,9 +86,10 @@ import Testing
     @Test func triesTheNextAddressWhenOneRefuses() {
         var machine = connecting(to: [Self.first, Self.second])
         clock.advance(by: .milliseconds(3))
-        #expect(machine.connectFailed("Connection refused", at: now) == [
-            .closeSocket, .scheduleTimer(at: now + Self.connectTimeout), .connect(Self.second),
-        ])
+        #expect(
+            machine.connectFailed("Connection refused", at: now) == [
+                .closeSocket, .scheduleTimer(at: now + Self.connectTimeout), .connect(Self.second),
+            ])
         #expect(machine.consecutiveFailures == 0)
         #expect(machine.connected(at: now) == [.sendHandshake(.hello)])
         #expect(machine.phase == .handshaking(.hello, address: Self.second, deadline: now + Self.connectTimeout))
@@ -98,9 +103,10 @@ import Testing
         clock.advance(by: .seconds(1))
         #expect(machine.timerFired(at: now, oldestCommandDeadline: nil) == [.scheduleTimer(at: deadline)])
         clock.advance(by: .seconds(1))
-        #expect(machine.timerFired(at: now, oldestCommandDeadline: nil) == [
-            .closeSocket, .scheduleTimer(at: now + Self.connectTimeout), .connect(Self.second),
-        ])
+        #expect(
+            machine.timerFired(at: now, oldestCommandDeadline: nil) == [
+                .closeSocket, .scheduleTimer(at: now + Self.connectTimeout), .connect(Self.second),
+            ])
     }
 
     /// Only when every address has failed does the machine back off, with the last failure as the status.
@@ -112,8 +118,10 @@ import Testing
         let reason = "connect to \(Self.second) timed out"
         #expect(machine.status.lastError == reason)
         #expect(machine.status.state == .down)
-        #expect(actions == Self.linkDownActions(
-            machine, sent: .connectionLost(reason), reason: reason, retryAt: now + .microseconds(37_500)))
+        #expect(
+            actions
+                == Self.linkDownActions(
+                    machine, sent: .connectionLost(reason), reason: reason, retryAt: now + .microseconds(37_500)))
         #expect(machine.consecutiveFailures == 1)
     }
 
@@ -123,8 +131,10 @@ import Testing
         var machine = connecting(to: [Self.first, Self.second])
         let error = RedisError.connectionLost("epoll_ctl: ENOMEM")
         let actions = machine.linkFailed(error, at: now)
-        #expect(actions == Self.linkDownActions(
-            machine, sent: error, reason: error.description, retryAt: now + .microseconds(37_500)))
+        #expect(
+            actions
+                == Self.linkDownActions(
+                    machine, sent: error, reason: error.description, retryAt: now + .microseconds(37_500)))
         #expect(!actions.contains(.connect(Self.second)))
     }
 
@@ -138,11 +148,16 @@ import Testing
         #expect(machine.status.lastError == "resolving redis.test timed out")
         #expect(machine.resolved([Self.first], attempt: 1, at: now) == [])
         #expect(machine.resolutionFailed("late", attempt: 1, at: now) == [])
-        guard case .waitingToReconnect(let until) = machine.phase else { Issue.record("\(machine.phase)"); return }
+        guard case .waitingToReconnect(let until) = machine.phase else {
+            Issue.record("\(machine.phase)")
+            return
+        }
 
         clock.advance(by: .nanoseconds(Int64(until.nanoseconds(since: now))))
-        #expect(machine.timerFired(at: now, oldestCommandDeadline: nil).last == .resolve(
-            host: "redis.test", port: 6379, attempt: 2))
+        #expect(
+            machine.timerFired(at: now, oldestCommandDeadline: nil).last
+                == .resolve(
+                    host: "redis.test", port: 6379, attempt: 2))
         let failed = machine.resolutionFailed("Name or service not known", attempt: 2, at: now)
         #expect(failed.contains(.publish(machine.status)))
         #expect(machine.status.lastError == "cannot resolve redis.test: Name or service not known")
@@ -219,9 +234,11 @@ import Testing
         clock.advance(by: Self.connectTimeout)
         let actions = machine.timerFired(at: now, oldestCommandDeadline: now)
         #expect(machine.status.lastError == "connect to 127.0.0.1:6379 timed out")
-        #expect(actions.contains(.failPending(
-            sent: .connectionLost("connect to 127.0.0.1:6379 timed out"),
-            unsent: .notConnected("connect to 127.0.0.1:6379 timed out"))))
+        #expect(
+            actions.contains(
+                .failPending(
+                    sent: .connectionLost("connect to 127.0.0.1:6379 timed out"),
+                    unsent: .notConnected("connect to 127.0.0.1:6379 timed out"))))
     }
 
     // MARK: Up, failures and back-off
@@ -237,8 +254,10 @@ import Testing
         let actions = machine.timerFired(at: now, oldestCommandDeadline: deadline)
         let reason = "no reply within 1.0 seconds"
         #expect(machine.status.lastError == reason)
-        #expect(actions == Self.linkDownActions(
-            machine, sent: .timeout, reason: reason, retryAt: now + .microseconds(37_500)))
+        #expect(
+            actions
+                == Self.linkDownActions(
+                    machine, sent: .timeout, reason: reason, retryAt: now + .microseconds(37_500)))
     }
 
     /// EOF, a reset or garbage while up: pending commands fail with the error, the status shows its description,
@@ -247,8 +266,10 @@ import Testing
         var machine = up()
         let error = RedisError.connectionLost("server closed the connection")
         let actions = machine.linkFailed(error, at: now)
-        #expect(actions == Self.linkDownActions(
-            machine, sent: error, reason: error.description, retryAt: now + .microseconds(37_500)))
+        #expect(
+            actions
+                == Self.linkDownActions(
+                    machine, sent: error, reason: error.description, retryAt: now + .microseconds(37_500)))
         #expect(machine.status.lastError == error.description)
         #expect(!machine.isLinked)
 
@@ -323,10 +344,11 @@ import Testing
         let actions = machine.shutdown()
         #expect(machine.phase == .shutDown)
         #expect(machine.status.state == .down && machine.status.lastError == "redis connection shut down")
-        #expect(actions == [
-            .closeSocket, .cancelTimer, .publish(machine.status), .failPending(sent: .shutdown, unsent: .shutdown),
-            .announce(machine.status),
-        ])
+        #expect(
+            actions == [
+                .closeSocket, .cancelTimer, .publish(machine.status), .failPending(sent: .shutdown, unsent: .shutdown),
+                .announce(machine.status),
+            ])
         #expect(machine.shutdown() == [])
         #expect(machine.start(at: now) == [])
         #expect(machine.timerFired(at: now + .seconds(60), oldestCommandDeadline: now) == [])

@@ -16,11 +16,13 @@ import Testing
         Parsed(text: "redis://[::1]:6380", expected: RedisURL(host: "::1", port: 6380)),
         Parsed(text: "redis://[::1]", expected: RedisURL(host: "::1")),
         Parsed(text: "redis://:s3cret@h:6390", expected: RedisURL(host: "h", port: 6390, password: "s3cret")),
-        Parsed(text: "redis://alice:secret@h/3",
-               expected: RedisURL(host: "h", username: "alice", password: "secret", database: 3)),
+        Parsed(
+            text: "redis://alice:secret@h/3",
+            expected: RedisURL(host: "h", username: "alice", password: "secret", database: 3)),
         Parsed(text: "redis://s3cret@h", expected: RedisURL(host: "h", password: "s3cret")),
-        Parsed(text: "redis://al%69ce:p%40ss%3Aw%2Fd@h",
-               expected: RedisURL(host: "h", username: "alice", password: "p@ss:w/d")),
+        Parsed(
+            text: "redis://al%69ce:p%40ss%3Aw%2Fd@h",
+            expected: RedisURL(host: "h", username: "alice", password: "p@ss:w/d")),
         Parsed(text: "redis://:p@ss@h", expected: RedisURL(host: "h", password: "p@ss")),
         Parsed(text: "redis://:%e2%82%AC@h", expected: RedisURL(host: "h", password: "€")),
         Parsed(text: "redis://alice:@h", expected: RedisURL(host: "h", username: "alice", password: "")),

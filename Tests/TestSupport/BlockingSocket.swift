@@ -43,7 +43,9 @@ public class BlockingSocket {
     }
 
     /// Connects to 127.0.0.1:`port`. A small `receiveBufferBytes` makes the kernel push back on the peer early.
-    public convenience init(port: Int, timeout: Duration = .seconds(10), receiveBufferBytes: Int32? = nil)
+    public convenience init(
+        port: Int, timeout: Duration = .seconds(10), receiveBufferBytes: Int32? = nil
+    )
         throws(Failure)
     {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

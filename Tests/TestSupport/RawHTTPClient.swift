@@ -23,14 +23,18 @@ public final class RawHTTPClient: BlockingSocket {
 
     /// Sends one request as `RequestText` writes it and reads its response. A POST always states its length, even
     /// an empty one, as real clients do.
-    public func request(_ method: String, _ target: String, headers: [String] = [], body: String? = nil)
+    public func request(
+        _ method: String, _ target: String, headers: [String] = [], body: String? = nil
+    )
         throws(Failure) -> ReceivedResponse
     {
         try send(RequestText.make(method, target, headers: headers, body: body ?? (method == "POST" ? "" : nil)))
         return try readResponse(bodyless: method == "HEAD")
     }
 
-    public func postJSON(_ target: String, _ body: String, contentType: String = "application/json")
+    public func postJSON(
+        _ target: String, _ body: String, contentType: String = "application/json"
+    )
         throws(Failure) -> ReceivedResponse
     {
         try request("POST", target, headers: ["Content-Type: \(contentType)"], body: body)

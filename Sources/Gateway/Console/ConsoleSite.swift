@@ -15,9 +15,11 @@ final class ConsoleSite: Sendable {
 
     init() {
         assets = [
-            ConsoleAsset(paths: ["/", "/console", "/console/"], contentType: "text/html; charset=utf-8",
-                         bytes: PackageResources.index_html),
-            ConsoleAsset(paths: ["/console/app.css"], contentType: "text/css; charset=utf-8", bytes: PackageResources.app_css),
+            ConsoleAsset(
+                paths: ["/", "/console", "/console/"], contentType: "text/html; charset=utf-8",
+                bytes: PackageResources.index_html),
+            ConsoleAsset(
+                paths: ["/console/app.css"], contentType: "text/css; charset=utf-8", bytes: PackageResources.app_css),
             Self.script("/console/app.js", PackageResources.app_js),
             Self.script("/console/chart.js", PackageResources.chart_js),
             Self.script("/console/controls.js", PackageResources.controls_js),

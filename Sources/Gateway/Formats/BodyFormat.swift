@@ -46,7 +46,9 @@ struct BodyFormat: Equatable, Sendable {
         }
         guard let media else { return .failure(.mediaType) }
         // Most bodies are not compressed: the common case allocates nothing.
-        guard head.headers.contains("content-encoding") else { return .success(BodyFormat(media: media, coding: .identity)) }
+        guard head.headers.contains("content-encoding") else {
+            return .success(BodyFormat(media: media, coding: .identity))
+        }
         let codings = head.headers.values(named: "content-encoding")
         guard codings.count <= 1 else { return .failure(.coding) }
         let coding: ContentCoding

@@ -62,9 +62,12 @@ final class BodyInflater {
         case .gzip: (name, windowBits) = ("gzip", 16 + MAX_WBITS)
         case .deflate: (name, windowBits) = ("zlib", MAX_WBITS)
         }
-        guard input.count > 0, let inputBase = input.baseAddress else { return .failure(.corrupt("body: empty \(name) stream")) }
+        guard input.count > 0, let inputBase = input.baseAddress else {
+            return .failure(.corrupt("body: empty \(name) stream"))
+        }
         guard reset(windowBits: windowBits) else { return .failure(.outOfMemory) }
-        ensureCapacity(min(maxDecodedBytes + 1, max(Self.retainedBytes, input.count * Self.expectedRatio)), preserving: 0)
+        ensureCapacity(
+            min(maxDecodedBytes + 1, max(Self.retainedBytes, input.count * Self.expectedRatio)), preserving: 0)
 
         stream.pointee.next_in = UnsafeMutablePointer(mutating: inputBase.assumingMemoryBound(to: Bytef.self))
         stream.pointee.avail_in = uInt(input.count)

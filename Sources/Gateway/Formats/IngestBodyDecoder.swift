@@ -28,9 +28,10 @@ final class IngestBodyDecoder {
             case .success(let decoded):
                 return decoded
             case .failure(.tooLarge):
-                return .failure(Refusal(
-                    status: 413, reason: .tooLarge,
-                    message: "body: inflates to more than \(inflater.maxDecodedBytes) bytes (--max-decoded-body)"))
+                return .failure(
+                    Refusal(
+                        status: 413, reason: .tooLarge,
+                        message: "body: inflates to more than \(inflater.maxDecodedBytes) bytes (--max-decoded-body)"))
             case .failure(.corrupt(let message)):
                 return .failure(Refusal(status: 400, reason: .invalid, message: message))
             case .failure(.outOfMemory):
@@ -39,7 +40,9 @@ final class IngestBodyDecoder {
         }
     }
 
-    private func decode(plain body: UnsafeRawBufferPointer, _ media: BodyFormat.MediaType, _ receivedAt: [UInt8])
+    private func decode(
+        plain body: UnsafeRawBufferPointer, _ media: BodyFormat.MediaType, _ receivedAt: [UInt8]
+    )
         -> Result<TelemetryBatch, Refusal>
     {
         do throws(TelemetryValidationError) {

@@ -12,7 +12,10 @@ final class GatewayHandler: HTTPHandler {
     /// The bearer token `POST /start` and `/stop` require; nil refuses both.
     private let adminToken: String?
 
-    init(context: IngestContext, dispatcher: IngestDispatcher, state: GatewayState, pages: StatusPages, adminToken: String?) {
+    init(
+        context: IngestContext, dispatcher: IngestDispatcher, state: GatewayState, pages: StatusPages,
+        adminToken: String?
+    ) {
         self.context = context
         self.metrics = context.metrics
         self.dispatcher = dispatcher
@@ -45,10 +48,13 @@ final class GatewayHandler: HTTPHandler {
         context.stalls.requestReceived(firstByteAt: request.firstByteAt, parsedAt: request.receivedAt)
         switch Route.resolve(request.head) {
         case .failure(let failure):
-            GatewayResponder(responder: responder, route: failure.label, metrics: metrics, receivedAt: request.receivedAt)
-                .respond(failure.response)
+            GatewayResponder(
+                responder: responder, route: failure.label, metrics: metrics, receivedAt: request.receivedAt
+            )
+            .respond(failure.response)
         case .success(let route):
-            let responder = GatewayResponder(responder: responder, route: route.label, metrics: metrics, receivedAt: request.receivedAt)
+            let responder = GatewayResponder(
+                responder: responder, route: route.label, metrics: metrics, receivedAt: request.receivedAt)
             switch route {
             case .telemetry: ingest(request, responder)
             case .health: responder.respond(pages.health())
@@ -56,7 +62,8 @@ final class GatewayHandler: HTTPHandler {
             case .status: responder.respond(pages.status())
             case .metrics: responder.respond(pages.metrics(json: acceptsJSON(request.head)))
             case .start, .stop: responder.respond(control(route, request.head))
-            case .console: responder.respond(ConsoleSite.shared.response(to: request.head) ?? Responses.error(404, "no such file"))
+            case .console:
+                responder.respond(ConsoleSite.shared.response(to: request.head) ?? Responses.error(404, "no such file"))
             }
         }
     }
@@ -80,15 +87,20 @@ final class GatewayHandler: HTTPHandler {
         case .success:
             break
         case .failure(.mediaType):
-            return Refusal(reason: .unsupportedMediaType, response: Responses.error(
-                415, "Content-Type must be application/json, application/x-protobuf or application/protobuf"))
+            return Refusal(
+                reason: .unsupportedMediaType,
+                response: Responses.error(
+                    415, "Content-Type must be application/json, application/x-protobuf or application/protobuf"))
         case .failure(.coding):
-            return Refusal(reason: .unsupportedMediaType, response: Responses.error(
-                415, "Content-Encoding must be gzip, deflate or identity",
-                headers: [(name: "Accept-Encoding", value: BodyFormat.acceptEncoding)]))
+            return Refusal(
+                reason: .unsupportedMediaType,
+                response: Responses.error(
+                    415, "Content-Encoding must be gzip, deflate or identity",
+                    headers: [(name: "Accept-Encoding", value: BodyFormat.acceptEncoding)]))
         }
         if !state.isRunning {
-            return Refusal(reason: .stopped, response: Responses.unavailable("ingestion is stopped", retryAfterSeconds: 5))
+            return Refusal(
+                reason: .stopped, response: Responses.unavailable("ingestion is stopped", retryAfterSeconds: 5))
         }
         if !context.redis.isUp && context.spool == nil {
             return Refusal(reason: .redisUnavailable, response: Responses.unavailable("redis unavailable"))
@@ -105,7 +117,8 @@ final class GatewayHandler: HTTPHandler {
         let format = (try? BodyFormat.of(request.head).get()) ?? .json
         guard !request.body.isEmpty else {
             metrics.countRejected(.invalid, events: 1)
-            let expected = format.media == BodyFormat.MediaType.json ? "a JSON object or array of objects" : "a TelemetryBatch"
+            let expected =
+                format.media == BodyFormat.MediaType.json ? "a JSON object or array of objects" : "a TelemetryBatch"
             responder.respond(Responses.error(400, "body: empty; expected \(expected)"))
             return
         }
@@ -129,7 +142,8 @@ final class GatewayHandler: HTTPHandler {
             let result = prescan ?? request.body.withUnsafeBytes { TelemetryPrescan.scan($0) }
             admitted = result.allHigh && context.admission.admit(events: eventCount, highPriority: true)
         } else if !admitted && format == BodyFormat(media: .protobuf, coding: .identity) {
-            admitted = request.body.withUnsafeBytes { ProtobufPrescan.allHigh($0) }
+            admitted =
+                request.body.withUnsafeBytes { ProtobufPrescan.allHigh($0) }
                 && context.admission.admit(events: eventCount, highPriority: true)
         }
         guard admitted else {
@@ -137,9 +151,10 @@ final class GatewayHandler: HTTPHandler {
             responder.respond(Responses.unavailable("queue full"))
             return
         }
-        dispatcher.enqueue(IngestJob(
-            body: request.body, responder: responder, admittedEvents: eventCount,
-            receivedAtMilliseconds: wallClockMilliseconds(), admittedAt: request.receivedAt, format: format))
+        dispatcher.enqueue(
+            IngestJob(
+                body: request.body, responder: responder, admittedEvents: eventCount,
+                receivedAtMilliseconds: wallClockMilliseconds(), admittedAt: request.receivedAt, format: format))
     }
 
     /// The first byte that is not JSON whitespace, nil for an all-whitespace body.
@@ -155,16 +170,19 @@ final class GatewayHandler: HTTPHandler {
 
     private func control(_ route: Route, _ head: HTTPRequestHead) -> HTTPResponse {
         guard let expected = adminToken else {
-            return Responses.error(403, "no admin token is configured; start the gateway with --admin-token to enable /start and /stop")
+            return Responses.error(
+                403, "no admin token is configured; start the gateway with --admin-token to enable /start and /stop")
         }
         guard let authorization = head.headers["authorization"] else {
-            return Responses.error(401, "missing Authorization: Bearer <admin token>",
-                                   headers: [(name: "WWW-Authenticate", value: "Bearer")])
+            return Responses.error(
+                401, "missing Authorization: Bearer <admin token>",
+                headers: [(name: "WWW-Authenticate", value: "Bearer")])
         }
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            return Responses.error(401, "Authorization must use the Bearer scheme",
-                                   headers: [(name: "WWW-Authenticate", value: "Bearer")])
+            return Responses.error(
+                401, "Authorization must use the Bearer scheme",
+                headers: [(name: "WWW-Authenticate", value: "Bearer")])
         }
         guard constantTimeEquals(Array(parts[1].utf8), Array(expected.utf8)) else {
             return Responses.error(403, "wrong admin token")

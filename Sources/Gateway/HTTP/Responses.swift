@@ -4,7 +4,9 @@ import Reactor
 enum Responses {
     static let jsonType = "application/json"
 
-    static func json(_ status: Int, _ build: (inout JSONWriter) -> Void, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+    static func json(
+        _ status: Int, _ build: (inout JSONWriter) -> Void, headers: [(name: String, value: String)] = []
+    ) -> HTTPResponse {
         var writer = JSONWriter()
         writer.beginObject()
         build(&writer)
@@ -13,10 +15,12 @@ enum Responses {
     }
 
     static func error(_ status: Int, _ message: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
-        json(status, { writer in
-            writer.field("ok", false)
-            writer.field("error", message)
-        }, headers: headers)
+        json(
+            status,
+            { writer in
+                writer.field("ok", false)
+                writer.field("error", message)
+            }, headers: headers)
     }
 
     /// 503 with `Retry-After`: not stored, try again.
@@ -35,7 +39,8 @@ enum Responses {
 
     /// The events are fdatasync'd in the spool and will reach Redis when it answers again.
     static func spooled(_ count: Int) -> HTTPResponse {
-        HTTPResponse(status: 200, contentType: jsonType, body: Array(#"{"ok":true,"spooled":true,"accepted":\#(count)}"#.utf8))
+        HTTPResponse(
+            status: 200, contentType: jsonType, body: Array(#"{"ok":true,"spooled":true,"accepted":\#(count)}"#.utf8))
     }
 
     static func accepted(_ count: Int) -> HTTPResponse {

@@ -53,12 +53,17 @@ enum Route: CaseIterable {
     /// The route for a request head, or the 404/405 response that answers it.
     static func resolve(_ head: HTTPRequestHead) -> Result<Route, RoutingFailure> {
         guard let route = allCases.first(where: { $0.matches(head) }) else {
-            return .failure(RoutingFailure(label: .unmatched, response: Responses.error(404, "no such endpoint: \(head.method) \(head.path)")))
+            return .failure(
+                RoutingFailure(
+                    label: .unmatched, response: Responses.error(404, "no such endpoint: \(head.method) \(head.path)")))
         }
         guard route.allows(head.method) else {
-            return .failure(RoutingFailure(label: route.label, response: Responses.error(
-                405, "\(head.method) is not allowed on \(head.path); use \(route.allowHeader)",
-                headers: [(name: "Allow", value: route.allowHeader)])))
+            return .failure(
+                RoutingFailure(
+                    label: route.label,
+                    response: Responses.error(
+                        405, "\(head.method) is not allowed on \(head.path); use \(route.allowHeader)",
+                        headers: [(name: "Allow", value: route.allowHeader)])))
         }
         return .success(route)
     }

@@ -80,8 +80,10 @@ final class Consumer {
         let stream = context.shards
         let parts = Self.split(batch, over: stream.shards)
         if parts.count == 1 {
-            if let error = submit(batch.events.indices, of: batch, shard: parts[0].shard, in: stream, handler: request,
-                                  commandCount: request.commandCount) {
+            if let error = submit(
+                batch.events.indices, of: batch, shard: parts[0].shard, in: stream, handler: request,
+                commandCount: request.commandCount)
+            {
                 if request.holdsSampleCandidate { context.sampleSettled(by: request, stored: false) }
                 if let spool = context.spool {
                     spool.append(batch, responder: job.responder, admittedEvents: job.admittedEvents)
@@ -95,8 +97,11 @@ final class Consumer {
             let loop = context.loop
             for part in parts {
                 let handler = IngestPart(request: request, eventCount: part.events.count, isBatch: batch.isArray)
-                guard let error = submit(part.events, of: batch, shard: part.shard, in: stream, handler: handler,
-                                         commandCount: handler.commandCount) else { continue }
+                guard
+                    let error = submit(
+                        part.events, of: batch, shard: part.shard, in: stream, handler: handler,
+                        commandCount: handler.commandCount)
+                else { continue }
                 // Counted on the loop thread, where the other parts' replies arrive.
                 let verdict = IngestReplies.Verdict.unavailable(
                     error == .overloaded ? "redis pipeline full" : "redis unavailable")

@@ -27,8 +27,10 @@ final class IngestContext: Sendable {
         var candidate: (owner: ObjectIdentifier, event: [UInt8])?
     }
 
-    init(loop: EventLoop, redis: RedisRouter, admission: Admission, metrics: GatewayMetrics,
-         stalls: StallMonitor, target: StreamTarget, streamShards: Int?, limits: TelemetryLimits, spool: Spool?) {
+    init(
+        loop: EventLoop, redis: RedisRouter, admission: Admission, metrics: GatewayMetrics,
+        stalls: StallMonitor, target: StreamTarget, streamShards: Int?, limits: TelemetryLimits, spool: Spool?
+    ) {
         self.loop = loop
         self.redis = redis
         self.admission = admission

@@ -57,7 +57,8 @@ final class IngestDispatcher: FlushHandler {
     func enqueue(_ job: IngestJob) {
         // Compressed bodies always go to a consumer: a few KiB can inflate to megabytes.
         if job.format.coding == .identity && job.body.count <= Self.inlineMaxBodyBytes
-            && takeInlineBudget(job.body.count) {
+            && takeInlineBudget(job.body.count)
+        {
             metrics.jobsInline.add()
             inline.process(job)
             return

@@ -35,7 +35,8 @@ public final class Gateway {
         self.config = config
         self.logger = logger
         self.loop = loop
-        let redis = RedisRouter(loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: config.redisTimeout))
+        let redis = RedisRouter(
+            loop: loop, configuration: RedisConfiguration(url: config.redis, commandTimeout: config.redisTimeout))
         let admission = Admission(capacity: config.queueSize, highPriorityShare: config.highPriorityReserve)
         let metrics = GatewayMetrics()
         let target = StreamTarget(stream: config.stream, maxLength: config.streamMaxLength)
@@ -47,7 +48,8 @@ public final class Gateway {
         let context = IngestContext(
             loop: loop, redis: redis, admission: admission, metrics: metrics, stalls: StallMonitor(logger: logger),
             target: target, streamShards: config.streamShards,
-            limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody), spool: spool)
+            limits: TelemetryLimits(maxBatch: config.maxBatch, maxDecodedBodyBytes: config.maxDecodedBody), spool: spool
+        )
         let state = GatewayState(logger: logger)
         let serverStatistics = HTTPServerStatistics()
         let handler = GatewayHandler(
@@ -62,7 +64,8 @@ public final class Gateway {
             bodyTimeout: config.bodyTimeout, idleTimeout: config.idleTimeout, maxConnections: config.maxConnections)
         self.context = context
         self.state = state
-        self.server = HTTPServer(loop: loop, configuration: serverConfiguration, handler: handler, statistics: serverStatistics)
+        self.server = HTTPServer(
+            loop: loop, configuration: serverConfiguration, handler: handler, statistics: serverStatistics)
         _ = ConsoleSite.shared  // the console's responses are built now, not on the first request
     }
 
@@ -77,12 +80,15 @@ public final class Gateway {
         let logger = self.logger
         redis.onBatchWritten = { metrics.redisBatchSize.observe(Double($0)) }
         redis.onRoundTrip = { nanoseconds, now in stalls.redisReplied(nanoseconds: nanoseconds, at: now) }
-        redis.onSubmissionWaited = { nanoseconds, now in stalls.consumerCommandsWaited(nanoseconds: nanoseconds, at: now) }
+        redis.onSubmissionWaited = { nanoseconds, now in
+            stalls.consumerCommandsWaited(nanoseconds: nanoseconds, at: now)
+        }
         loop.tickObserver = stalls
         stalls.startLagProbe(on: loop)
         redis.onStatusChange = { status in
             if status.state == .up {
-                logger.info("redis up", ["protocol": "RESP\(status.protocolVersion)", "reconnects": String(status.reconnects)])
+                logger.info(
+                    "redis up", ["protocol": "RESP\(status.protocolVersion)", "reconnects": String(status.reconnects)])
             } else {
                 logger.warn("redis down", ["error": status.lastError ?? "unknown"])
             }
@@ -92,24 +98,28 @@ public final class Gateway {
         let context = self.context
         let queue = self.queue
         for index in 0..<config.workers {
-            consumers.append(OSThread(name: "consumer-\(index)") {
-                Consumer(context: context).run(queue)
-            })
+            consumers.append(
+                OSThread(name: "consumer-\(index)") {
+                    Consumer(context: context).run(queue)
+                })
         }
         if config.queueSize < config.maxBatch {
-            logger.warn("queue-size is below max-batch: a full batch is admitted only when nothing else is pending",
-                        ["queue_size": String(config.queueSize), "max_batch": String(config.maxBatch)])
+            logger.warn(
+                "queue-size is below max-batch: a full batch is admitted only when nothing else is pending",
+                ["queue_size": String(config.queueSize), "max_batch": String(config.maxBatch)])
         }
-        logger.info("listening", [
-            "address": address.description, "redis": config.redis.description, "stream": config.stream,
-            "workers": String(config.workers), "queue_size": String(config.queueSize), "version": Self.version,
-        ])
+        logger.info(
+            "listening",
+            [
+                "address": address.description, "redis": config.redis.description, "stream": config.stream,
+                "workers": String(config.workers), "queue_size": String(config.queueSize), "version": Self.version,
+            ])
         return address
     }
 
     /// Waits for the consumer threads (and the spool's) after the loop has stopped.
     public func joinConsumers() {
-        consumers.forEach { $0.join() }
+        for consumer in consumers { consumer.join() }
         consumers = []
         context.spool?.join()
     }
@@ -120,10 +130,12 @@ public final class Gateway {
     /// consumers and the Redis connection and return from the loop. Loop thread.
     public func beginShutdown(reason: String) {
         guard state.beginShutdown() else { return }
-        logger.info("shutting down", [
-            "reason": reason, "open_connections": String(server.openConnections),
-            "pending_events": String(context.admission.pendingEvents),
-        ])
+        logger.info(
+            "shutting down",
+            [
+                "reason": reason, "open_connections": String(server.openConnections),
+                "pending_events": String(context.admission.pendingEvents),
+            ])
         server.beginDraining()
         pollDrain(deadline: loop.now + config.drainTimeout)
     }
@@ -135,8 +147,9 @@ public final class Gateway {
             return
         }
         if loop.now >= deadline {
-            logger.warn("drain timeout: closing remaining connections",
-                        ["open_connections": String(server.openConnections), "pending_events": String(pending)])
+            logger.warn(
+                "drain timeout: closing remaining connections",
+                ["open_connections": String(server.openConnections), "pending_events": String(pending)])
             server.closeAll()
             // Events already handed to Redis still get their replies (bounded by the command timeout); only then is
             // nothing left in the pipeline.

@@ -40,7 +40,7 @@ extension Gateway {
         let signals = installSignalHandlers(gateway: gateway, logger: logger)
         loop.run()
         gateway.joinConsumers()
-        signals.forEach { $0.cancel() }
+        for source in signals { source.cancel() }
         return 0
     }
 

@@ -10,7 +10,9 @@ final class StatusPages {
     private let queueCapacity: Int
     private let workers: Int
     private let startedAt = SystemClock().now()
-    private var cachedHealth = (key: HealthKey(redisUp: false, running: false, uptime: -1), response: HTTPResponse(status: 200))
+    private var cachedHealth = (
+        key: HealthKey(redisUp: false, running: false, uptime: -1), response: HTTPResponse(status: 200)
+    )
 
     private struct HealthKey: Equatable {
         let redisUp: Bool
@@ -48,19 +50,22 @@ final class StatusPages {
         }
         let key = HealthKey(redisUp: redis.isUp, running: state.isRunning, uptime: Int(uptimeSeconds), spooled: spooled)
         if key != cachedHealth.key {
-            cachedHealth = (key, Responses.json(200) { writer in
-                // Events in the spool (or a spool still being recovered) are safe but not yet in Redis: degraded
-                // until it has drained.
-                writer.field("status", key.redisUp && key.spooled?.holding != true ? "healthy" : "degraded")
-                writer.field("redis", key.redisUp ? "up" : "down")
-                writer.field("state", key.running ? "running" : "stopped")
-                writer.field("version", Gateway.version)
-                writer.field("uptime_seconds", key.uptime)
-                if let spooled = key.spooled {
-                    writer.field("spool_bytes", spooled.bytes)
-                    writer.field("spool_events", spooled.events)
+            cachedHealth = (
+                key,
+                Responses.json(200) { writer in
+                    // Events in the spool (or a spool still being recovered) are safe but not yet in Redis: degraded
+                    // until it has drained.
+                    writer.field("status", key.redisUp && key.spooled?.holding != true ? "healthy" : "degraded")
+                    writer.field("redis", key.redisUp ? "up" : "down")
+                    writer.field("state", key.running ? "running" : "stopped")
+                    writer.field("version", Gateway.version)
+                    writer.field("uptime_seconds", key.uptime)
+                    if let spooled = key.spooled {
+                        writer.field("spool_bytes", spooled.bytes)
+                        writer.field("spool_events", spooled.events)
+                    }
                 }
-            })
+            )
         }
         return cachedHealth.response
     }
@@ -72,13 +77,16 @@ final class StatusPages {
         // With a spool the gateway still acknowledges durably while Redis is away, so it stays ready.
         let storable = redisUp || context.spool != nil
         let ready = storable && running && !shuttingDown
-        let reason = !storable ? "redis unavailable" : (shuttingDown ? "shutting down" : (running ? "" : "ingestion is stopped"))
-        return Responses.json(ready ? 200 : 503, { writer in
-            writer.field("ready", ready)
-            writer.field("redis", redisUp ? "up" : "down")
-            writer.field("state", running ? "running" : "stopped")
-            if !ready { writer.field("reason", reason) }
-        }, headers: ready ? [] : [(name: "Retry-After", value: "1")])
+        let reason =
+            !storable ? "redis unavailable" : (shuttingDown ? "shutting down" : (running ? "" : "ingestion is stopped"))
+        return Responses.json(
+            ready ? 200 : 503,
+            { writer in
+                writer.field("ready", ready)
+                writer.field("redis", redisUp ? "up" : "down")
+                writer.field("state", running ? "running" : "stopped")
+                if !ready { writer.field("reason", reason) }
+            }, headers: ready ? [] : [(name: "Retry-After", value: "1")])
     }
 
     func status() -> HTTPResponse {
@@ -102,12 +110,14 @@ final class StatusPages {
         if json {
             return Responses.json(200) { report.writeJSON(into: &$0) }
         }
-        return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: report.prometheusText)
+        return HTTPResponse(
+            status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: report.prometheusText)
     }
 
     private func report() -> MetricsReport {
         MetricsReport(
-            metrics: context.metrics, stalls: context.stalls, redis: redis.status, redisInFlight: redis.commandsInFlight,
+            metrics: context.metrics, stalls: context.stalls, redis: redis.status,
+            redisInFlight: redis.commandsInFlight,
             server: server.snapshot, uptimeSeconds: uptimeSeconds, running: state.isRunning,
             queueCapacity: queueCapacity, eventsPending: context.admission.pendingEvents, workers: workers)
     }

@@ -114,8 +114,8 @@ final class LatencyRecorder: Sendable {
 
     static func index(of value: Int) -> Int {
         if value < subBuckets { return value }
-        let exponent = Int.bitWidth - 1 - value.leadingZeroBitCount          // floor(log2(value)) >= 3
-        let mantissa = (value >> (exponent - 3)) & (subBuckets - 1)           // the 3 bits after the leading one
+        let exponent = Int.bitWidth - 1 - value.leadingZeroBitCount  // floor(log2(value)) >= 3
+        let mantissa = (value >> (exponent - 3)) & (subBuckets - 1)  // the 3 bits after the leading one
         return min(bucketCount - 1, (exponent - 2) * subBuckets + mantissa)
     }
 

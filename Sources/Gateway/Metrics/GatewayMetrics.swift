@@ -23,7 +23,8 @@ enum RouteLabel: Int, CaseIterable, Sendable {
 
 /// Why events were not stored (`gateway_events_rejected_total{reason}`).
 enum RejectReason: Int, CaseIterable, Sendable {
-    case invalid, queueFull, redisUnavailable, redisError, stopped, unsupportedMediaType, tooLarge, spoolFull, spoolUnavailable
+    case invalid, queueFull, redisUnavailable, redisError, stopped, unsupportedMediaType, tooLarge, spoolFull,
+        spoolUnavailable
 
     var name: String {
         switch self {
@@ -45,7 +46,9 @@ final class GatewayMetrics: Sendable {
     /// Status codes with their own series; anything else is counted under its class (e.g. "5xx").
     static let trackedCodes = [100, 200, 304, 400, 401, 403, 404, 405, 408, 413, 414, 415, 431, 500, 501, 503, 505]
 
-    private let responses: [Counter] = (0..<(RouteLabel.allCases.count * (GatewayMetrics.trackedCodes.count + 3))).map { _ in Counter() }
+    private let responses: [Counter] = (0..<(RouteLabel.allCases.count * (GatewayMetrics.trackedCodes.count + 3))).map {
+        _ in Counter()
+    }
     let rejected: [Counter] = RejectReason.allCases.map { _ in Counter() }
     let eventsStored = Counter()
     let eventsRejected = Counter()
@@ -55,7 +58,9 @@ final class GatewayMetrics: Sendable {
     /// Requests processed on the loop thread rather than handed to a consumer (see `IngestDispatcher`).
     let jobsInline = Counter()
     let processingMicros = Counter()
-    let requestDuration = Histogram(upperBounds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
+    let requestDuration = Histogram(upperBounds: [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ])
     let redisBatchSize = Histogram(upperBounds: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192])
     let latency = LatencyRecorder()
     let spool = SpoolMetrics()
@@ -77,7 +82,9 @@ final class GatewayMetrics: Sendable {
             for column in 0..<width {
                 let count = responses[route.rawValue * width + column].value
                 guard count > 0 else { continue }
-                let code = column < Self.trackedCodes.count ? String(Self.trackedCodes[column]) : ["2xx", "4xx", "5xx"][column - Self.trackedCodes.count]
+                let code =
+                    column < Self.trackedCodes.count
+                    ? String(Self.trackedCodes[column]) : ["2xx", "4xx", "5xx"][column - Self.trackedCodes.count]
                 result.append((route.name, code, count))
             }
         }

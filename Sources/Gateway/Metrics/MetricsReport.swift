@@ -24,13 +24,16 @@ struct MetricsReport {
         var out = PrometheusWriter()
         out.family("gateway_http_requests_total", "counter", "HTTP responses sent, by route and status code.")
         for entry in metrics.responseCounts {
-            out.sample("gateway_http_requests_total", labels: [("route", entry.route), ("code", entry.code)], entry.count)
+            out.sample(
+                "gateway_http_requests_total", labels: [("route", entry.route), ("code", entry.code)], entry.count)
         }
         out.family("gateway_events_stored_total", "counter", "Events acknowledged by Redis and answered 200.")
         out.sample("gateway_events_stored_total", metrics.eventsStored.value)
         out.family("gateway_events_rejected_total", "counter", "Events not stored, by reason.")
         for reason in RejectReason.allCases {
-            out.sample("gateway_events_rejected_total", labels: [("reason", reason.name)], metrics.rejected[reason.rawValue].value)
+            out.sample(
+                "gateway_events_rejected_total", labels: [("reason", reason.name)],
+                metrics.rejected[reason.rawValue].value)
         }
         out.family("gateway_queue_depth", "gauge", "Events waiting for a consumer thread.")
         out.sample("gateway_queue_depth", metrics.queueDepth.value)
@@ -50,20 +53,25 @@ struct MetricsReport {
         out.sample("gateway_redis_redirects_total", labels: [("kind", "moved")], redis.movedRedirects)
         out.sample("gateway_redis_redirects_total", labels: [("kind", "ask")], redis.askRedirects)
         out.histogram("gateway_redis_batch_size", "Commands per pipelined write to Redis.", metrics.redisBatchSize)
-        out.histogram("gateway_request_duration_seconds",
-                      "POST /telemetry latency, from the complete request to the response.", metrics.requestDuration)
+        out.histogram(
+            "gateway_request_duration_seconds",
+            "POST /telemetry latency, from the complete request to the response.", metrics.requestDuration)
         out.family("gateway_connections_open", "gauge", "Open client connections.")
         out.sample("gateway_connections_open", server.open)
         out.family("gateway_connections_accepted_total", "counter", "Client connections accepted.")
         out.sample("gateway_connections_accepted_total", server.accepted)
         out.family("gateway_connections_refused_total", "counter", "Connections answered 503 and closed at accept.")
         out.sample("gateway_connections_refused_total", labels: [("reason", "capacity")], server.refusedOverCapacity)
-        out.sample("gateway_connections_refused_total", labels: [("reason", "descriptors")], server.shedForDescriptorExhaustion)
-        out.family("gateway_accept_pauses_total", "counter",
-                   "Times accepting paused for 100 ms because not even the spare descriptor could be freed.")
+        out.sample(
+            "gateway_connections_refused_total", labels: [("reason", "descriptors")], server.shedForDescriptorExhaustion
+        )
+        out.family(
+            "gateway_accept_pauses_total", "counter",
+            "Times accepting paused for 100 ms because not even the spare descriptor could be freed.")
         out.sample("gateway_accept_pauses_total", server.acceptPauses)
-        out.family("gateway_accept_errors_total", "counter",
-                   "accept() failures other than running out of descriptors (mostly clients that gave up first).")
+        out.family(
+            "gateway_accept_errors_total", "counter",
+            "accept() failures other than running out of descriptors (mostly clients that gave up first).")
         out.sample("gateway_accept_errors_total", server.acceptErrors)
         out.family("gateway_http_timeouts_total", "counter", "Connections closed by a timeout, by kind.")
         out.sample("gateway_http_timeouts_total", labels: [("kind", "header")], server.headerTimeouts)
@@ -72,22 +80,29 @@ struct MetricsReport {
         out.sample("gateway_http_timeouts_total", labels: [("kind", "send")], server.sendTimeouts)
         out.family("gateway_consumer_jobs_total", "counter", "Requests processed by consumer threads.")
         out.sample("gateway_consumer_jobs_total", metrics.jobsProcessed.value)
-        out.family("gateway_requests_inline_total", "counter",
-                   "Requests small enough to be processed on the reactor thread instead of a consumer thread.")
+        out.family(
+            "gateway_requests_inline_total", "counter",
+            "Requests small enough to be processed on the reactor thread instead of a consumer thread.")
         out.sample("gateway_requests_inline_total", metrics.jobsInline.value)
-        out.histogram("gateway_event_loop_lag_seconds",
-                      "How late the reactor's 100 ms probe timer fired: the loop was busy or not scheduled.", stalls.loopLag)
-        out.histogram("gateway_event_loop_tick_seconds",
-                      "Duration of each reactor tick, from epoll_wait's return to the last flush.", stalls.tickDuration)
-        out.histogram("gateway_request_receive_seconds",
-                      "From the tick that read a request's first byte to the tick that parsed all of it.", stalls.requestReceive)
-        out.histogram("gateway_handoff_wait_seconds",
-                      "From admission on the reactor to a consumer thread starting the request.", stalls.handOffWait)
-        out.histogram("gateway_consumer_to_reactor_wait_seconds",
-                      "From a consumer's Redis submission to the reactor taking it for the next write.",
-                      stalls.consumerToReactorWait)
-        out.histogram("gateway_redis_round_trip_seconds",
-                      "From the tick that wrote a command to Redis to the tick that read its reply.", stalls.redisRoundTrip)
+        out.histogram(
+            "gateway_event_loop_lag_seconds",
+            "How late the reactor's 100 ms probe timer fired: the loop was busy or not scheduled.", stalls.loopLag)
+        out.histogram(
+            "gateway_event_loop_tick_seconds",
+            "Duration of each reactor tick, from epoll_wait's return to the last flush.", stalls.tickDuration)
+        out.histogram(
+            "gateway_request_receive_seconds",
+            "From the tick that read a request's first byte to the tick that parsed all of it.", stalls.requestReceive)
+        out.histogram(
+            "gateway_handoff_wait_seconds",
+            "From admission on the reactor to a consumer thread starting the request.", stalls.handOffWait)
+        out.histogram(
+            "gateway_consumer_to_reactor_wait_seconds",
+            "From a consumer's Redis submission to the reactor taking it for the next write.",
+            stalls.consumerToReactorWait)
+        out.histogram(
+            "gateway_redis_round_trip_seconds",
+            "From the tick that wrote a command to Redis to the tick that read its reply.", stalls.redisRoundTrip)
         metrics.spool.write(into: &out)
         out.family("gateway_consumer_threads", "gauge", "Consumer threads.")
         out.sample("gateway_consumer_threads", workers)
@@ -161,7 +176,8 @@ struct MetricsReport {
         let processed = metrics.jobsProcessed.value
         writer.field("jobs_processed", processed)
         writer.field("jobs_queued", metrics.queueDepth.value)
-        writer.field("avg_processing_ms", processed == 0 ? 0 : Double(metrics.processingMicros.value) / Double(processed) / 1000)
+        writer.field(
+            "avg_processing_ms", processed == 0 ? 0 : Double(metrics.processingMicros.value) / Double(processed) / 1000)
         writer.field("num_threads", workers)
         writer.endObject()
         writer.key("requests")

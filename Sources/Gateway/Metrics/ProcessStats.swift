@@ -24,7 +24,8 @@ enum ProcessStats {
         if let cached = cache.withLock({ $0 }), now.nanoseconds(since: cached.takenAt) < sampleMaxAgeNanoseconds {
             return cached.sample
         }
-        let sample = Sample(residentBytes: residentBytes(), openDescriptors: openDescriptors(), maxDescriptors: maxDescriptors())
+        let sample = Sample(
+            residentBytes: residentBytes(), openDescriptors: openDescriptors(), maxDescriptors: maxDescriptors())
         cache.withLock { $0 = (now, sample) }
         return sample
     }

@@ -60,13 +60,15 @@ final class StallMonitor: TickObserver, Sendable {
         let nanoseconds = report.finished.nanoseconds(since: report.started)
         tickDuration.observe(Double(nanoseconds) / 1e9)
         guard nanoseconds >= warnNanoseconds else { return }
-        warn(.tick, at: report.finished, "slow event-loop tick", [
-            "duration_ms": Self.milliseconds(nanoseconds),
-            "io_ms": Self.milliseconds(report.ioDone.nanoseconds(since: report.started)),
-            "timers_tasks_flush_ms": Self.milliseconds(report.finished.nanoseconds(since: report.ioDone)),
-            "io_events": String(report.ioEvents), "timers": String(report.timersFired),
-            "tasks": String(report.tasksRun), "flushes": String(report.flushes),
-        ])
+        warn(
+            .tick, at: report.finished, "slow event-loop tick",
+            [
+                "duration_ms": Self.milliseconds(nanoseconds),
+                "io_ms": Self.milliseconds(report.ioDone.nanoseconds(since: report.started)),
+                "timers_tasks_flush_ms": Self.milliseconds(report.finished.nanoseconds(since: report.ioDone)),
+                "io_events": String(report.ioEvents), "timers": String(report.timersFired),
+                "tasks": String(report.tasksRun), "flushes": String(report.flushes),
+            ])
     }
 
     /// Starts the lag probe: a timer that re-arms itself every `lagProbeInterval` and records how late it fired.
@@ -76,10 +78,12 @@ final class StallMonitor: TickObserver, Sendable {
             let late = loop.now.nanoseconds(since: deadline)
             loopLag.observe(Double(late) / 1e9)
             if late >= warnNanoseconds {
-                warn(.loopLag, at: loop.now, "event loop ran late", [
-                    "late_ms": Self.milliseconds(late),
-                    "hint": "the reactor thread was busy or not scheduled: see gateway_event_loop_tick_seconds",
-                ])
+                warn(
+                    .loopLag, at: loop.now, "event loop ran late",
+                    [
+                        "late_ms": Self.milliseconds(late),
+                        "hint": "the reactor thread was busy or not scheduled: see gateway_event_loop_tick_seconds",
+                    ])
             }
             startLagProbe(on: loop)
         }
@@ -95,19 +99,23 @@ final class StallMonitor: TickObserver, Sendable {
         let nanoseconds = startedAt.nanoseconds(since: admittedAt)
         handOffWait.observe(Double(nanoseconds) / 1e9)
         if nanoseconds >= warnNanoseconds {
-            warn(.handOff, at: startedAt, "slow hand-off to a consumer thread", [
-                "wait_ms": Self.milliseconds(nanoseconds), "events_queued": String(queued),
-                "hint": "consumer threads were busy or not scheduled",
-            ])
+            warn(
+                .handOff, at: startedAt, "slow hand-off to a consumer thread",
+                [
+                    "wait_ms": Self.milliseconds(nanoseconds), "events_queued": String(queued),
+                    "hint": "consumer threads were busy or not scheduled",
+                ])
         }
     }
 
     func consumerCommandsWaited(nanoseconds: UInt64, at now: MonotonicInstant) {
         consumerToReactorWait.observe(Double(nanoseconds) / 1e9)
         if nanoseconds >= warnNanoseconds {
-            warn(.consumerToReactor, at: now, "consumer commands waited for the event loop", [
-                "wait_ms": Self.milliseconds(nanoseconds),
-            ])
+            warn(
+                .consumerToReactor, at: now, "consumer commands waited for the event loop",
+                [
+                    "wait_ms": Self.milliseconds(nanoseconds)
+                ])
         }
     }
 
@@ -120,7 +128,9 @@ final class StallMonitor: TickObserver, Sendable {
 
     // MARK: Warnings
 
-    private func warn(_ kind: Kind, at now: MonotonicInstant, _ message: String, _ fields: KeyValuePairs<String, String>) {
+    private func warn(
+        _ kind: Kind, at now: MonotonicInstant, _ message: String, _ fields: KeyValuePairs<String, String>
+    ) {
         let folded = warnings.withLock { states -> Int? in
             var state = states[kind.rawValue]
             defer { states[kind.rawValue] = state }

@@ -98,7 +98,9 @@ struct EventJSONWriter {
         }
         guard offset < utf8.count else { return true }
         var tail: UInt64 = 0x6161_6161_6161_6161  // "aaaaaaaa"
-        withUnsafeMutableBytes(of: &tail) { $0.baseAddress!.copyMemory(from: start + offset, byteCount: utf8.count - offset) }
+        withUnsafeMutableBytes(of: &tail) {
+            $0.baseAddress!.copyMemory(from: start + offset, byteCount: utf8.count - offset)
+        }
         return attentionMask(tail) == 0
     }
 

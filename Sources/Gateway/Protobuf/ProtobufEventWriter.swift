@@ -45,7 +45,8 @@ struct ProtobufEventWriter {
             stringBytes += entry.key.count
             if case .string(let range) = entry.value { stringBytes += range.count }
         }
-        let maxBytes = Self.fixedBytes + receivedAt.count + EventJSONWriter.maxEscapedBytesPerByte * stringBytes
+        let maxBytes =
+            Self.fixedBytes + receivedAt.count + EventJSONWriter.maxEscapedBytesPerByte * stringBytes
             + metadata.count * (Self.metadataEntryBytes + EventJSONWriter.maxNumberBytes)
         let data = scratch.write(maxBytes: maxBytes) { out in
             out.append(#"{"device_id":"#)
@@ -119,7 +120,9 @@ struct ProtobufEventWriter {
     }
 
     /// Keys must be UTF-8 and unique (as in a JSON object); values set, finite and UTF-8.
-    private func checkMetadata(_ entries: [ProtobufSample.MetadataEntry], path: SamplePath) throws(TelemetryValidationError) {
+    private func checkMetadata(
+        _ entries: [ProtobufSample.MetadataEntry], path: SamplePath
+    ) throws(TelemetryValidationError) {
         var seen = Set<[UInt8]>()
         for (index, entry) in entries.enumerated() {
             let key = slice(entry.key)
@@ -135,7 +138,8 @@ struct ProtobufEventWriter {
             // Against the earlier keys for the handful of entries devices send; a set past that keeps crafted
             // bodies linear.
             if entries.count <= 8 {
-                for other in entries[0..<index] where other.key.count == key.count
+                for other in entries[0..<index]
+                where other.key.count == key.count
                     && memcmp(key.baseAddress!, bytes.baseAddress! + other.key.lowerBound, key.count) == 0
                 {
                     throw .field(place(), .duplicate)

@@ -2,11 +2,15 @@
 /// valid body never pays for a String.
 enum ProtobufRefusal {
     /// A known field sent with another wire type: the sender uses an incompatible schema.
-    static func refusal(_ path: String, _ wireType: ProtobufWireType, expected: ProtobufWireType)
+    static func refusal(
+        _ path: String, _ wireType: ProtobufWireType, expected: ProtobufWireType
+    )
         -> TelemetryValidationError
     {
-        TelemetryValidationError(message:
-            "\(path): wire type \(wireType.rawValue) (\(wireType.name)), expected \(expected.rawValue) (\(expected.name))")
+        TelemetryValidationError(
+            message:
+                "\(path): wire type \(wireType.rawValue) (\(wireType.name)), expected \(expected.rawValue) (\(expected.name))"
+        )
     }
 
     /// Malformed wire format inside the message at `path` (`body` for the batch itself).

@@ -61,7 +61,9 @@ struct ProtobufSample {
 
     /// Reads the sample in `reader`, appending its metadata entries to `metadata` (a buffer the caller reuses).
     /// Refusals name `path`, e.g. `samples[3]`.
-    init(_ reader: inout ProtobufReader, metadata: inout [MetadataEntry], path: SamplePath)
+    init(
+        _ reader: inout ProtobufReader, metadata: inout [MetadataEntry], path: SamplePath
+    )
         throws(TelemetryValidationError)
     {
         do throws(any Error) {

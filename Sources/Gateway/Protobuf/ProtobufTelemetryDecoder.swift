@@ -29,7 +29,9 @@ public struct ProtobufTelemetryDecoder: Sendable {
     /// Decodes, validates and re-encodes every sample of `body`, all or nothing. A protobuf body is always a
     /// batch: it is stored in one MULTI/EXEC and answered with `{"ok":true,"accepted":N}`.
     /// - Parameter receivedAt: the RFC 3339 UTC text to add as `received_at` (see `RFC3339.format`).
-    public func decode(_ body: UnsafeRawBufferPointer, receivedAt: [UInt8]) throws(TelemetryValidationError)
+    public func decode(
+        _ body: UnsafeRawBufferPointer, receivedAt: [UInt8]
+    ) throws(TelemetryValidationError)
         -> TelemetryBatch
     {
         let bytes = body.assumingMemoryBound(to: UInt8.self)
@@ -84,9 +86,10 @@ public struct ProtobufTelemetryDecoder: Sendable {
             var sampleReader = ProtobufReader(bytes: bytes, range: range)
             metadata.removeAll(keepingCapacity: true)
             let sample = try ProtobufSample(&sampleReader, metadata: &metadata, path: path)
-            events.append(try writer.event(
-                sample, metadata: metadata, batchDeviceID: deviceID, batchTimestampMicros: batchTimestampMicros,
-                path: path))
+            events.append(
+                try writer.event(
+                    sample, metadata: metadata, batchDeviceID: deviceID, batchTimestampMicros: batchTimestampMicros,
+                    path: path))
         }
         return TelemetryBatch(events: events, isArray: true)
     }

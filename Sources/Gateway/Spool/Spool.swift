@@ -87,8 +87,10 @@ final class Spool: @unchecked Sendable {
     private var writeHealth = WriteHealth.healthy
     private var lastGroupRequests = 0
 
-    init(configuration: Configuration, redis: RedisRouter, admission: Admission, metrics: GatewayMetrics,
-         target: StreamTarget, logger: Logger) {
+    init(
+        configuration: Configuration, redis: RedisRouter, admission: Admission, metrics: GatewayMetrics,
+        target: StreamTarget, logger: Logger
+    ) {
         self.configuration = configuration
         self.redis = redis
         self.admission = admission
@@ -153,11 +155,16 @@ final class Spool: @unchecked Sendable {
             return
         }
         heldEvents.add(batch.events.count, ordering: .relaxed)
-        queue.push(contentsOf: [.append(Append(
-            record: record, events: batch.events.count, responder: responder, admittedEvents: admittedEvents))])
+        queue.push(contentsOf: [
+            .append(
+                Append(
+                    record: record, events: batch.events.count, responder: responder, admittedEvents: admittedEvents))
+        ])
     }
 
-    private func refuse(_ responder: GatewayResponder, _ admittedEvents: Int, _ reason: RejectReason, _ response: HTTPResponse) {
+    private func refuse(
+        _ responder: GatewayResponder, _ admittedEvents: Int, _ reason: RejectReason, _ response: HTTPResponse
+    ) {
         admission.release(events: admittedEvents)
         gatewayMetrics.countRejected(reason, events: admittedEvents)
         responder.respond(response)
@@ -169,19 +176,24 @@ final class Spool: @unchecked Sendable {
         defer { close(directoryFD) }
         do {
             let recovered = try SpoolRecovery(directory: configuration.directory, logger: logger).recover()
-            store = SpoolStore(directory: configuration.directory, directoryFD: directoryFD, maxBytes: configuration.maxBytes,
-                               recovered: recovered, logger: logger, metrics: metrics)
+            store = SpoolStore(
+                directory: configuration.directory, directoryFD: directoryFD, maxBytes: configuration.maxBytes,
+                recovered: recovered, logger: logger, metrics: metrics)
             metrics.corruptRecords.add(recovered.corruptRecords)
             heldEvents.add(store!.totalEvents, ordering: .relaxed)
             publishGauges()
-            logger.info("spool ready", [
-                "directory": configuration.directory, "segments": String(recovered.segments.count),
-                "events": String(store!.totalEvents), "bytes": String(store!.totalBytes),
-                "corrupt_records": String(recovered.corruptRecords), "truncated_bytes": String(recovered.truncatedBytes),
-            ])
+            logger.info(
+                "spool ready",
+                [
+                    "directory": configuration.directory, "segments": String(recovered.segments.count),
+                    "events": String(store!.totalEvents), "bytes": String(store!.totalBytes),
+                    "corrupt_records": String(recovered.corruptRecords),
+                    "truncated_bytes": String(recovered.truncatedBytes),
+                ])
         } catch {
-            logger.error("spool recovery failed: spooling is off, requests Redis cannot take get 503",
-                         ["directory": configuration.directory, "error": error.description])
+            logger.error(
+                "spool recovery failed: spooling is off, requests Redis cannot take get 503",
+                ["directory": configuration.directory, "error": error.description])
         }
         heldEvents.subtract(1, ordering: .relaxed)  // recovery is over
         forwardIfIdle()
@@ -241,7 +253,9 @@ final class Spool: @unchecked Sendable {
             for append in group {
                 reservedBytes.subtract(append.record.count, ordering: .relaxed)
                 heldEvents.subtract(append.events, ordering: .relaxed)
-                refuse(append.responder, append.admittedEvents, .spoolUnavailable, Responses.unavailable("spool write failed"))
+                refuse(
+                    append.responder, append.admittedEvents, .spoolUnavailable,
+                    Responses.unavailable("spool write failed"))
             }
             return
         }
@@ -258,8 +272,9 @@ final class Spool: @unchecked Sendable {
     private func noteWriteFailure(_ error: SystemError, requests: Int) {
         switch writeHealth {
         case .healthy:
-            logger.error("spool write failed: answering 503 until a write succeeds",
-                         ["error": error.description, "requests": String(requests), "directory": configuration.directory])
+            logger.error(
+                "spool write failed: answering 503 until a write succeeds",
+                ["error": error.description, "requests": String(requests), "directory": configuration.directory])
             writeHealth = .failing(since: SystemClock().now(), refusedRequests: requests)
         case .failing(let since, let refused):
             writeHealth = .failing(since: since, refusedRequests: refused + requests)
@@ -270,7 +285,8 @@ final class Spool: @unchecked Sendable {
         guard case .failing(let since, let refused) = writeHealth else { return }
         writeHealth = .healthy
         let seconds = Double(SystemClock().now().nanoseconds(since: since)) / 1e9
-        logger.info("spool writes succeed again", ["after_seconds": String(seconds), "refused_requests": String(refused)])
+        logger.info(
+            "spool writes succeed again", ["after_seconds": String(seconds), "refused_requests": String(refused)])
     }
 
     private func forwardIfIdle() {
@@ -318,10 +334,12 @@ final class Spool: @unchecked Sendable {
         let remaining = heldEvents.subtract(events, ordering: .relaxed).newValue
         metrics.forwarded.add(events)
         do {
-            try store.acknowledge(through: SpoolCursor(sequence: batch.sequence, offset: batch.ends[stored - 1]),
-                                  events: events, spoolEmpty: remaining == 0)
+            try store.acknowledge(
+                through: SpoolCursor(sequence: batch.sequence, offset: batch.ends[stored - 1]),
+                events: events, spoolEmpty: remaining == 0)
         } catch {
-            logger.warn("spool: cannot save the forwarding cursor; a restart may replay more", ["error": error.description])
+            logger.warn(
+                "spool: cannot save the forwarding cursor; a restart may replay more", ["error": error.description])
         }
         publishGauges()
     }

@@ -38,7 +38,8 @@ enum SpoolFiles {
 
     /// Writes all of `bytes` at `offset`; a short write (the disk filled up mid-way) continues until the kernel
     /// reports why it cannot.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(SystemError) {
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(SystemError)
+    {
         var done = 0
         while done < bytes.count {
             let written = try check("pwrite \(path)") {
@@ -122,7 +123,9 @@ enum SpoolFiles {
         }.get()
     }
 
-    private static func check<T: BinaryInteger>(_ call: @autoclosure () -> String, _ body: () -> T) throws(SystemError) -> T {
+    private static func check<T: BinaryInteger>(
+        _ call: @autoclosure () -> String, _ body: () -> T
+    ) throws(SystemError) -> T {
         while true {
             let result = body()
             if result >= 0 { return result }

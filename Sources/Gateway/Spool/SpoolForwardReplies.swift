@@ -30,7 +30,8 @@ final class SpoolForwardReplies: RedisReplyHandler, @unchecked Sendable {
             if isExec && !failed {
                 // A nil EXEC (aborted) or an error inside it means the record was not stored whole.
                 if case .array(let results) = value, results.count == commandCounts[record] - 2,
-                   !results.contains(where: { if case .error = $0 { true } else { false } }) {
+                    !results.contains(where: { if case .error = $0 { true } else { false } })
+                {
                     storedPrefix += 1
                 } else {
                     failed = true

@@ -59,7 +59,9 @@ enum SpoolRecord {
         events.reserveCapacity(min(count, payload.count / 7))
         var offset = 5
         for _ in 0..<count {
-            guard offset + 3 <= payload.count, let priority = TelemetryPriority(code: payload[offset]) else { return nil }
+            guard offset + 3 <= payload.count, let priority = TelemetryPriority(code: payload[offset]) else {
+                return nil
+            }
             let idLength = Int(readLittleEndian(payload, at: offset + 1, as: UInt16.self))
             offset += 3
             guard offset + idLength + 4 <= payload.count else { return nil }
@@ -79,7 +81,8 @@ enum SpoolRecord {
         withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
     }
 
-    static func readLittleEndian<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, at offset: Int, as: T.Type) -> T {
+    static func readLittleEndian<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, at offset: Int, as: T.Type) -> T
+    {
         T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 }

@@ -51,12 +51,15 @@ struct SpoolRecovery {
     }
 
     /// Scans and repairs one segment; nil when nothing in it is left to forward (it was deleted).
-    private func recoverSegment(_ sequence: UInt64, isLast: Bool, into result: inout Result)
+    private func recoverSegment(
+        _ sequence: UInt64, isLast: Bool, into result: inout Result
+    )
         throws(SystemError) -> SpoolSegment?
     {
         let name = SpoolSegment.name(sequence)
         var bytes = try SpoolFiles.readWholeFile(path(name))
-        guard bytes.count >= SpoolSegment.headerBytes, Array(bytes[0..<SpoolSegment.headerBytes]) == SpoolSegment.magic else {
+        guard bytes.count >= SpoolSegment.headerBytes, Array(bytes[0..<SpoolSegment.headerBytes]) == SpoolSegment.magic
+        else {
             if isLast || bytes.isEmpty {
                 try SpoolFiles.remove(path(name))  // created, then the crash came before the header reached the disk
             } else {
@@ -70,8 +73,9 @@ struct SpoolRecovery {
         var scan = Self.scan(bytes, from: SpoolSegment.headerBytes, forwardFrom: forwardFrom)
         if let torn = scan.tornAt {
             result.truncatedBytes += bytes.count - torn
-            logger.warn("spool: truncated a torn record at the end of a segment",
-                        ["segment": name, "offset": String(torn), "bytes": String(bytes.count - torn)])
+            logger.warn(
+                "spool: truncated a torn record at the end of a segment",
+                ["segment": name, "offset": String(torn), "bytes": String(bytes.count - torn)])
             let fd = try SpoolFiles.openFile(path(name), flags: O_WRONLY)
             defer { close(fd) }
             try SpoolFiles.truncate(fd, to: torn, path: path(name))
@@ -84,7 +88,9 @@ struct SpoolRecovery {
             let kept = rewrite(bytes, without: scan.corrupt)
             try replace(name, with: kept)
             if sequence == result.cursor.sequence {
-                result.cursor.offset -= scan.corrupt.reduce(0) { $0 + max(0, min($1.upperBound, forwardFrom) - $1.lowerBound) }
+                result.cursor.offset -= scan.corrupt.reduce(0) {
+                    $0 + max(0, min($1.upperBound, forwardFrom) - $1.lowerBound)
+                }
             }
             bytes = kept
             let resumeAt = sequence == result.cursor.sequence ? result.cursor.offset : SpoolSegment.headerBytes
@@ -118,7 +124,8 @@ struct SpoolRecovery {
                     if offset < forwardFrom {
                         scan.recordsBeforeCursor += 1
                     } else {
-                        scan.events += SpoolRecord.eventCount(payload: UnsafeRawBufferPointer(rebasing: raw[payload])) ?? 0
+                        scan.events +=
+                            SpoolRecord.eventCount(payload: UnsafeRawBufferPointer(rebasing: raw[payload])) ?? 0
                     }
                     offset = end
                 } else if let next = SegmentScan.resynchronize(in: raw, after: offset) {
@@ -161,9 +168,11 @@ struct SpoolRecovery {
         let target = corrupt + "/" + name.dropLast(SpoolSegment.suffix.count) + "-\(offset).bad"
         try writeSynced(target, bytes)
         try syncDirectory(corrupt)
-        logger.error("spool: a damaged record was moved aside; its events will not be forwarded", [
-            "segment": name, "offset": String(offset), "bytes": String(bytes.count), "moved_to": target,
-        ])
+        logger.error(
+            "spool: a damaged record was moved aside; its events will not be forwarded",
+            [
+                "segment": name, "offset": String(offset), "bytes": String(bytes.count), "moved_to": target,
+            ])
     }
 
     private func writeSynced(_ target: String, _ bytes: ArraySlice<UInt8>) throws(SystemError) {

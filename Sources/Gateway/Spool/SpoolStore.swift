@@ -25,8 +25,10 @@ final class SpoolStore {
     private var cursorFD: Int32?
     private let directoryFD: Int32
 
-    init(directory: String, directoryFD: Int32, maxBytes: Int, recovered: SpoolRecovery.Result, logger: Logger,
-         metrics: SpoolMetrics) {
+    init(
+        directory: String, directoryFD: Int32, maxBytes: Int, recovered: SpoolRecovery.Result, logger: Logger,
+        metrics: SpoolMetrics
+    ) {
         self.directory = directory
         self.directoryFD = directoryFD
         self.logger = logger
@@ -50,8 +52,10 @@ final class SpoolStore {
     /// in the group is on disk. On a failure nothing of the group counts: the segment is cut back to its committed
     /// size (best effort) and closed, and the next group starts a new one.
     func append(_ group: [UInt8], events: Int) throws(SystemError) {
-        if activeFD == nil || segments[segments.count - 1].size > SpoolSegment.headerBytes
-            && segments[segments.count - 1].size + group.count > segmentTargetBytes {
+        if activeFD == nil
+            || segments[segments.count - 1].size > SpoolSegment.headerBytes
+                && segments[segments.count - 1].size + group.count > segmentTargetBytes
+        {
             try roll()
         }
         let index = segments.count - 1
@@ -116,7 +120,8 @@ final class SpoolStore {
         let fd = try readDescriptor(segment.sequence)
         let available = segment.size - cursor.offset
         let segmentPath = path(segment.sequence)
-        var chunk = try SpoolFiles.read(fd, count: min(available, Self.forwardBytesPerBatch), at: cursor.offset, path: segmentPath)
+        var chunk = try SpoolFiles.read(
+            fd, count: min(available, Self.forwardBytesPerBatch), at: cursor.offset, path: segmentPath)
         if chunk.count >= SpoolRecord.headerBytes && chunk.count < available {
             // One record bigger than the read: read exactly that record.
             let length = chunk.withUnsafeBytes { SpoolRecord.readLittleEndian($0, at: 0, as: UInt32.self) }
@@ -129,8 +134,9 @@ final class SpoolStore {
         chunk.withUnsafeBytes { raw in
             var offset = 0
             while batch.eventCount < Self.forwardEventsPerBatch,
-                  case .record(let payload, let end) = SegmentScan.item(in: raw, at: offset),
-                  let events = SpoolRecord.decode(payload: UnsafeRawBufferPointer(rebasing: raw[payload])) {
+                case .record(let payload, let end) = SegmentScan.item(in: raw, at: offset),
+                let events = SpoolRecord.decode(payload: UnsafeRawBufferPointer(rebasing: raw[payload]))
+            {
                 batch.add(events, endingAt: cursor.offset + end)
                 offset = end
             }
@@ -151,7 +157,8 @@ final class SpoolStore {
         metrics.corruptRecords.add()
         let remaining = SpoolRecovery.scan(rest, from: next, forwardFrom: next).events
         let lost = max(0, segments[0].events - remaining)
-        try acknowledge(through: SpoolCursor(sequence: segment.sequence, offset: offset + next), events: lost, spoolEmpty: false)
+        try acknowledge(
+            through: SpoolCursor(sequence: segment.sequence, offset: offset + next), events: lost, spoolEmpty: false)
         return lost
     }
 
@@ -170,7 +177,8 @@ final class SpoolStore {
     private func dropFinishedSegments(spoolEmpty: Bool) {
         while let first = segments.first {
             let active = activeFD != nil && segments.count == 1
-            let behind = first.sequence < cursor.sequence || first.sequence == cursor.sequence && cursor.offset >= first.size
+            let behind =
+                first.sequence < cursor.sequence || first.sequence == cursor.sequence && cursor.offset >= first.size
             guard behind, !active || spoolEmpty else { return }
             if active { closeActiveForDeletion() }
             if readFD?.sequence == first.sequence, let fd = readFD?.fd {

@@ -16,7 +16,8 @@ extension RFC3339 {
     /// holds) for a Unix time in microseconds within `microsecondRange`.
     static func write(epochMicroseconds: Int64, to output: UnsafeMutablePointer<UInt8>, cache: inout DayCache) {
         precondition(microsecondRange.contains(epochMicroseconds), "timestamp outside years 0000-9999")
-        let days = epochMicroseconds >= 0
+        let days =
+            epochMicroseconds >= 0
             ? epochMicroseconds / microsecondsPerDay
             : (epochMicroseconds - microsecondsPerDay + 1) / microsecondsPerDay
         let microsecondOfDay = Int(epochMicroseconds - days * microsecondsPerDay)

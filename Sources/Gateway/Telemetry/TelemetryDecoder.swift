@@ -15,7 +15,9 @@ public struct TelemetryDecoder: Sendable {
     /// When a body has several problems, the one reported is: broken JSON (the first offending byte, or nesting past
     /// `maxDepth`) before an oversized batch, before the first problem in document order.
     /// - Parameter receivedAt: the RFC 3339 UTC text to add as `received_at` (see `RFC3339.format`).
-    public func decode(_ body: UnsafeRawBufferPointer, receivedAt: [UInt8]) throws(TelemetryValidationError)
+    public func decode(
+        _ body: UnsafeRawBufferPointer, receivedAt: [UInt8]
+    ) throws(TelemetryValidationError)
         -> TelemetryBatch
     {
         let bytes = body.assumingMemoryBound(to: UInt8.self)
@@ -27,7 +29,9 @@ public struct TelemetryDecoder: Sendable {
         }
     }
 
-    private func explanation(of failure: ParseFailure, in bytes: UnsafeBufferPointer<UInt8>)
+    private func explanation(
+        of failure: ParseFailure, in bytes: UnsafeBufferPointer<UInt8>
+    )
         -> TelemetryValidationError
     {
         let elementCount: Int?

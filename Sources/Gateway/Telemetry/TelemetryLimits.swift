@@ -15,7 +15,9 @@ public struct TelemetryLimits: Sendable {
     /// Bytes a gzip or deflate body may inflate to (`--max-decoded-body`); past it the body is refused with 413.
     public var maxDecodedBodyBytes: Int
 
-    public init(maxBatch: Int = 1000, maxDepth: Int = 32, maxDeviceIDBytes: Int = 128, maxDecodedBodyBytes: Int = 4 << 20) {
+    public init(
+        maxBatch: Int = 1000, maxDepth: Int = 32, maxDeviceIDBytes: Int = 128, maxDecodedBodyBytes: Int = 4 << 20
+    ) {
         self.maxBatch = maxBatch
         self.maxDepth = maxDepth
         self.maxDeviceIDBytes = maxDeviceIDBytes

@@ -14,7 +14,9 @@ enum UTF8Check {
             }
             if index < count && index + 8 > count {
                 var tail: UInt64 = 0
-                withUnsafeMutableBytes(of: &tail) { $0.baseAddress!.copyMemory(from: base + index, byteCount: count - index) }
+                withUnsafeMutableBytes(of: &tail) {
+                    $0.baseAddress!.copyMemory(from: base + index, byteCount: count - index)
+                }
                 if tail & 0x8080_8080_8080_8080 == 0 { return true }
             }
         }

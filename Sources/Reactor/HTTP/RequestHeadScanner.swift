@@ -301,7 +301,8 @@ struct RequestHeadScanner {
 
     /// Copies the head's bytes out of the caller's buffer and hands over the field table: the two allocations a
     /// request costs.
-    private mutating func makeHead(_ input: UnsafeRawBufferPointer, end: Int) throws(HTTPParseError) -> HTTPRequestHead {
+    private mutating func makeHead(_ input: UnsafeRawBufferPointer, end: Int) throws(HTTPParseError) -> HTTPRequestHead
+    {
         let framing = try framing.framing(version: line.version, maxBodyBytes: limits.maxBodyBytes)
         let table = fields
         fields = []

@@ -30,7 +30,9 @@ public struct HTTPRequest: Sendable {
     /// `receivedAt` when the whole request arrived in one read.
     public let firstByteAt: MonotonicInstant
 
-    public init(head: HTTPRequestHead, body: [UInt8], receivedAt: MonotonicInstant, firstByteAt: MonotonicInstant? = nil) {
+    public init(
+        head: HTTPRequestHead, body: [UInt8], receivedAt: MonotonicInstant, firstByteAt: MonotonicInstant? = nil
+    ) {
         self.head = head
         self.body = body
         self.receivedAt = receivedAt

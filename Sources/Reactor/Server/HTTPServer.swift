@@ -49,7 +49,8 @@ public final class HTTPServer {
         self.configuration = configuration
         self.connectionLimits = HTTPConnectionStateMachine.Limits(configuration)
         self.handler = handler
-        readBuffer = .allocate(byteCount: max(configuration.readBudgetPerEvent, Self.minimumReadBufferBytes), alignment: 16)
+        readBuffer = .allocate(
+            byteCount: max(configuration.readBudgetPerEvent, Self.minimumReadBufferBytes), alignment: 16)
     }
 
     deinit {
@@ -165,7 +166,9 @@ public final class HTTPServer {
     /// Takes `buffer` back (emptied) and leaves an empty array in its place. Big buffers, from big responses or a
     /// slow reader, are freed rather than kept.
     func returnOutputBuffer(_ buffer: inout [UInt8]) {
-        if buffer.capacity > 0 && buffer.capacity <= Self.maximumPooledOutputBufferBytes && spareOutputBuffers.count < Self.maximumPooled {
+        if buffer.capacity > 0 && buffer.capacity <= Self.maximumPooledOutputBufferBytes
+            && spareOutputBuffers.count < Self.maximumPooled
+        {
             buffer.removeAll(keepingCapacity: true)
             spareOutputBuffers.append(buffer)
         }

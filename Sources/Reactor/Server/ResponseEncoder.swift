@@ -115,7 +115,9 @@ struct DateCache {
         var parts = tm()
         gmtime_r(&value, &parts)
         let days: [StaticString] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months: [StaticString] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let months: [StaticString] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ]
         var out: [UInt8] = []
         out.reserveCapacity(29)
         out.append(staticString: days[Int(parts.tm_wday)])

@@ -26,7 +26,9 @@ public enum Posix {
 
     @inline(never)
     public static func socket(domain: Int32, type: Int32) throws(SystemError) -> Int32 {
-        try checkedSyscall("socket") { Glibc.socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        try checkedSyscall("socket") {
+            Glibc.socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
     }
 
     @inline(never)
@@ -88,7 +90,9 @@ public enum Posix {
     }
 
     @inline(never)
-    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+    public static func read(
+        _ fd: Int32, into buffer: UnsafeMutableRawBufferPointer
+    ) throws(SystemError) -> IOResult<Int> {
         try syscall("read") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
     }
 

@@ -35,7 +35,8 @@ extension IOResult: Sendable where Value: Sendable {}
 /// EBADF and EFAULT mean the program handed the kernel a closed fd or a wild pointer; carrying on would corrupt some
 /// other connection's state (a reused fd), so they stop the process here instead of surfacing as recoverable errors.
 @inline(__always)
-func syscall<Result: BinaryInteger>(_ call: StaticString, _ body: () -> Result) throws(SystemError) -> IOResult<Result> {
+func syscall<Result: BinaryInteger>(_ call: StaticString, _ body: () -> Result) throws(SystemError) -> IOResult<Result>
+{
     while true {
         let result = body()
         if result >= 0 { return .processed(result) }

@@ -36,7 +36,8 @@ public struct ClusterRedirect: Equatable, Sendable {
     /// The redirect with an empty host replaced by the host of the node that sent it.
     public func resolved(against sender: ClusterEndpoint) -> ClusterRedirect {
         guard endpoint.host.isEmpty else { return self }
-        return ClusterRedirect(kind: kind, slot: slot, endpoint: ClusterEndpoint(host: sender.host, port: endpoint.port))
+        return ClusterRedirect(
+            kind: kind, slot: slot, endpoint: ClusterEndpoint(host: sender.host, port: endpoint.port))
     }
 }
 

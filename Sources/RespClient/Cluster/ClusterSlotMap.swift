@@ -45,7 +45,8 @@ public struct ClusterSlotMap: Equatable, Sendable {
     /// one order from call to call).
     public func hasSameOwners(as other: ClusterSlotMap) -> Bool {
         (0..<HashSlot.count).allSatisfy { slot in
-            let mine = owners[slot], theirs = other.owners[slot]
+            let mine = owners[slot]
+            let theirs = other.owners[slot]
             if mine == Self.unassigned || theirs == Self.unassigned { return mine == theirs }
             return shards[Int(mine)].primary == other.shards[Int(theirs)].primary
         }
@@ -147,7 +148,9 @@ extension ClusterSlotMap {
         case .map(let pairs):
             for pair in pairs { if let name = pair.key.string { fields[name] = pair.value } }
         case .array(let items) where items.count % 2 == 0:
-            for i in stride(from: 0, to: items.count, by: 2) { if let name = items[i].string { fields[name] = items[i + 1] } }
+            for i in stride(from: 0, to: items.count, by: 2) {
+                if let name = items[i].string { fields[name] = items[i + 1] }
+            }
         default:
             throw .malformed("CLUSTER SHARDS: \(what) is neither a map nor name/value pairs")
         }

@@ -25,8 +25,10 @@ final class ClusterSubmission: RedisReplyHandler, @unchecked Sendable {
     @exclusivity(unchecked) var repliesToSkip = 0
     @exclusivity(unchecked) private var replies: [Result<RESPValue, RedisError>] = []
 
-    init(router: RedisRouter, commands: [UInt8], commandCount: Int, handler: any RedisReplyHandler,
-         sentTo: ClusterEndpoint) {
+    init(
+        router: RedisRouter, commands: [UInt8], commandCount: Int, handler: any RedisReplyHandler,
+        sentTo: ClusterEndpoint
+    ) {
         self.router = router
         self.commands = commands
         self.commandCount = commandCount

@@ -179,7 +179,7 @@ extension RedisRouter {
             guard let old = routing.map else { return true }
             return !old.hasSameOwners(as: map)
         }
-        retired.forEach { $0.shutdown() }
+        for connection in retired { connection.shutdown() }
         if changed || Set(connections.keys) != before {
             let owners = map.shards.map { "\($0.primary)" }.sorted().joined(separator: ",")
             onTopology?("redis cluster map: primaries \(owners), complete: \(map.isComplete)")
@@ -241,8 +241,10 @@ extension RedisRouter {
 
     // MARK: Commands of its own
 
-    private func send(_ words: [String], on connection: RedisConnection,
-                      _ body: @escaping (Result<RESPValue, RedisError>) -> Void) {
+    private func send(
+        _ words: [String], on connection: RedisConnection,
+        _ body: @escaping (Result<RESPValue, RedisError>) -> Void
+    ) {
         var bytes: [UInt8] = []
         RESPEncoder.appendCommand(words.map { .string($0) }, to: &bytes)
         let submitted = bytes.withUnsafeBytes { raw in

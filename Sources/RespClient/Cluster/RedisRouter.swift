@@ -177,8 +177,10 @@ public final class RedisRouter: @unchecked Sendable {
     ///
     /// Throws at once, having queued nothing, while the mode is unknown or the slot's primary is unreachable
     /// (`.notConnected`), and as `RedisConnection.submit` does.
-    public func submit(encoded bytes: UnsafeRawBufferPointer, commandCount: Int, slot: HashSlot,
-                       handler: any RedisReplyHandler) throws(RedisError) {
+    public func submit(
+        encoded bytes: UnsafeRawBufferPointer, commandCount: Int, slot: HashSlot,
+        handler: any RedisReplyHandler
+    ) throws(RedisError) {
         if let connection = standalone {
             try connection.submit(encoded: bytes, commandCount: commandCount, handler: handler)
             return
@@ -214,8 +216,10 @@ public final class RedisRouter: @unchecked Sendable {
 
     /// A connection to `endpoint` with this router's credentials and hooks, started; its status changes go to
     /// `onStatus` with the connection, so a change from a connection already replaced can be told apart.
-    func connect(to endpoint: ClusterEndpoint, database: Int,
-                 onStatus: @escaping (RedisRouter, RedisConnection, RedisStatus) -> Void) -> RedisConnection {
+    func connect(
+        to endpoint: ClusterEndpoint, database: Int,
+        onStatus: @escaping (RedisRouter, RedisConnection, RedisStatus) -> Void
+    ) -> RedisConnection {
         var configuration = configuration
         configuration.url = configuration.url.pointing(to: endpoint)
         configuration.url.database = database

@@ -50,9 +50,10 @@ enum Feeding: CustomStringConvertible {
     /// Up to `maxCuts` distinct random cut points.
     static func randomPieces(count: Int, maxCuts: Int, using generator: inout FuzzGenerator) -> Feeding {
         guard count > 1 else { return .whole }
-        let cuts = Set((0..<Int.random(in: 1...maxCuts, using: &generator)).map { _ in
-            Int.random(in: 1..<count, using: &generator)
-        })
+        let cuts = Set(
+            (0..<Int.random(in: 1...maxCuts, using: &generator)).map { _ in
+                Int.random(in: 1..<count, using: &generator)
+            })
         return .pieces(cuts.sorted())
     }
 

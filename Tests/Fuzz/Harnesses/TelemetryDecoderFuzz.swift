@@ -46,9 +46,12 @@ func checkTelemetryDecoder(_ body: UnsafeRawBufferPointer) {
     }
     let spaced = spacedOut(Array(body))
     guard
-        let again = try? withExactCopy(spaced[...], { bytes in
-            Result { () throws(TelemetryValidationError) in try decoder.decode(bytes, receivedAt: receivedAt) }
-        }).get(),
+        let again = try? withExactCopy(
+            spaced[...],
+            { bytes in
+                Result { () throws(TelemetryValidationError) in try decoder.decode(bytes, receivedAt: receivedAt) }
+            }
+        ).get(),
         again.isArray == batch.isArray,
         again.events.elementsEqual(batch.events, by: { $0.deviceID == $1.deviceID && $0.data == $1.data })
     else {

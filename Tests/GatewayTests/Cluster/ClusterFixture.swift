@@ -1,6 +1,6 @@
 import Foundation
-import Glibc
 import Gateway
+import Glibc
 import RespClient
 import TestSupport
 
@@ -85,9 +85,10 @@ struct DeviceTraffic: Sendable {
     }
 
     func batch(thread: Int, from start: Int, count: Int) -> String {
-        "[" + (start..<start + count).map { index in
-            let (device, sequence) = event(thread: thread, index: index)
-            return Payload.event(device, value: Double(sequence))
-        }.joined(separator: ",") + "]"
+        "["
+            + (start..<start + count).map { index in
+                let (device, sequence) = event(thread: thread, index: index)
+                return Payload.event(device, value: Double(sequence))
+            }.joined(separator: ",") + "]"
     }
 }

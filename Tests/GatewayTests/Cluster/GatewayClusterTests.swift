@@ -1,8 +1,8 @@
 import Foundation
 import Gateway
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @testable import RespClient
 
@@ -24,7 +24,8 @@ import TestSupport
                 let client = try fixture.gateway.client()
                 for start in stride(from: 0, to: traffic.eventsPerThread, by: Self.batchSize) {
                     let count = min(Self.batchSize, traffic.eventsPerThread - start)
-                    let response = try client.postJSON("/telemetry", traffic.batch(thread: thread, from: start, count: count))
+                    let response = try client.postJSON(
+                        "/telemetry", traffic.batch(thread: thread, from: start, count: count))
                     if response.status == 200 {
                         acknowledged.add(count, ordering: .relaxed)
                     } else {
@@ -153,10 +154,11 @@ import TestSupport
         #expect(try client.postJSON("/telemetry", Payload.event(device)).status == 200)
 
         let victimID = try #require(victim.client().command("CLUSTER", "MYID").string)
-        let replica = try #require(fixture.cluster.nodes.first { node in
-            (try? node.client().command("CLUSTER", "NODES").string)?.split(separator: "\n")
-                .contains { $0.contains("myself,slave \(victimID)") } == true
-        })
+        let replica = try #require(
+            fixture.cluster.nodes.first { node in
+                (try? node.client().command("CLUSTER", "NODES").string)?.split(separator: "\n")
+                    .contains { $0.contains("myself,slave \(victimID)") } == true
+            })
         victim.kill()
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try client.postJSON("/telemetry", Payload.event(device)).status == 503)
@@ -167,7 +169,8 @@ import TestSupport
             statuses[response.status, default: 0] += 1
             return response.status == 200
         }
-        #expect(recovered, "no 200 within \(Self.recoveryLimit) of the kill: \(statuses)\n\(fixture.gateway.process.log)")
+        #expect(
+            recovered, "no 200 within \(Self.recoveryLimit) of the kill: \(statuses)\n\(fixture.gateway.process.log)")
         #expect(statuses.keys.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses)")
         #expect(try fixture.node(for: key).port == replica.port)
         let ready = try client.request("GET", "/ready")

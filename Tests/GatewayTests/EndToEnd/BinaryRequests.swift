@@ -4,7 +4,9 @@ import TestSupport
 
 extension RawHTTPClient {
     /// POSTs exact body bytes with the given media type and, when not nil, `Content-Encoding`.
-    func post(_ target: String, contentType: String, encoding: String? = nil, headers: [String] = [], body: [UInt8])
+    func post(
+        _ target: String, contentType: String, encoding: String? = nil, headers: [String] = [], body: [UInt8]
+    )
         throws(Failure) -> ReceivedResponse
     {
         var head = "POST \(target) HTTP/1.1\r\nHost: test\r\nContent-Type: \(contentType)\r\n"
@@ -31,7 +33,9 @@ extension GatewayFixture {
     func storedEvents() throws -> [StoredEvent] {
         guard case .array(let entries) = try redis.client().command("XRANGE", stream, "-", "+") else { return [] }
         return entries.compactMap { entry in
-            guard case .array(let parts) = entry, parts.count == 2, case .array(let fields) = parts[1] else { return nil }
+            guard case .array(let parts) = entry, parts.count == 2, case .array(let fields) = parts[1] else {
+                return nil
+            }
             let values = fields.compactMap(\.string)
             guard values.count == 6, values[0] == "device_id", values[2] == "priority", values[4] == "data" else {
                 return nil

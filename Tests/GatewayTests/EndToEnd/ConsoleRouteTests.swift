@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The operator console's routes on the real executable: every asset byte-identical to its file in the repo, with
 /// its content type, the security and caching headers, 304 on `If-None-Match`, HEAD, and 405 for other methods.
@@ -35,7 +35,10 @@ import TestSupport
             let response = try client.request("GET", asset.path)
             #expect(response.status == 200, "\(asset.path)")
             let identical = response.body == expected  // compared outside #expect, which would print both arrays
-            #expect(identical, "\(asset.path): \(response.body.count) bytes served differ from the \(expected.count) of \(asset.file); rebuild")
+            #expect(
+                identical,
+                "\(asset.path): \(response.body.count) bytes served differ from the \(expected.count) of \(asset.file); rebuild"
+            )
             #expect(response.header("content-type") == asset.type, "\(asset.path)")
             Self.expectConsoleHeaders(response, asset.path)
 
@@ -46,7 +49,9 @@ import TestSupport
             #expect(head.header("content-security-policy") == response.header("content-security-policy"))
         }
         let metrics = try client.request("GET", "/metrics").bodyText
-        #expect(metrics.contains("gateway_http_requests_total{route=\"console\",code=\"200\"} \(2 * Self.assets.count)"), "GET and HEAD, counted")
+        #expect(
+            metrics.contains("gateway_http_requests_total{route=\"console\",code=\"200\"} \(2 * Self.assets.count)"),
+            "GET and HEAD, counted")
     }
 
     static func expectConsoleHeaders(_ response: ReceivedResponse, _ path: String) {
@@ -89,7 +94,9 @@ import TestSupport
     @Test func methodsAndUnknownPaths() throws {
         let fixture = try GatewayFixture()
         let client = try fixture.client()
-        for (method, path) in [("POST", "/"), ("PUT", "/console"), ("DELETE", "/console/app.css"), ("POST", "/console/app.js")] {
+        for (method, path) in [
+            ("POST", "/"), ("PUT", "/console"), ("DELETE", "/console/app.css"), ("POST", "/console/app.js"),
+        ] {
             let response = try client.request(method, path)
             #expect(response.status == 405, "\(method) \(path)")
             #expect(response.header("allow") == "GET, HEAD", "\(method) \(path)")
@@ -110,7 +117,9 @@ import TestSupport
         for name in Set(Self.assets.map(\.file)) {
             let text = String(decoding: try Self.file(name), as: UTF8.self)
             let remote = text.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "")
-            #expect(!remote.contains("http://") && !remote.contains("https://") && !remote.contains("//cdn"), "\(name) refers to another origin")
+            #expect(
+                !remote.contains("http://") && !remote.contains("https://") && !remote.contains("//cdn"),
+                "\(name) refers to another origin")
             #expect(!text.contains("innerHTML") && !text.contains("eval("), "\(name)")
         }
     }

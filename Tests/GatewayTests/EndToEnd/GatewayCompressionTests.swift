@@ -1,14 +1,16 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `Content-Encoding: gzip` and `deflate` bodies against the real executable and Redis: stored exactly like the plain
 /// body, refused precisely when broken, oversized or in another coding, and nothing stored from a refusal.
 @Suite struct GatewayCompressionTests {
-    private static let batch = "[" + (0..<50).map {
-        #"{"device_id":"dev-\#($0)","value":\#($0).5,"unit":"celsius","priority":"\#($0 % 2 == 0 ? "high" : "low")","#
-            + #""metadata":{"zone":"z\#($0)","on":true}}"#
-    }.joined(separator: ",") + "]"
+    private static let batch =
+        "["
+        + (0..<50).map {
+            #"{"device_id":"dev-\#($0)","value":\#($0).5,"unit":"celsius","priority":"\#($0 % 2 == 0 ? "high" : "low")","#
+                + #""metadata":{"zone":"z\#($0)","on":true}}"#
+        }.joined(separator: ",") + "]"
 
     /// gzip and deflate of a JSON batch and of a single event store the same entries as the plain body.
     @Test func compressedJSONStoresLikePlain() throws {
@@ -19,10 +21,13 @@ import TestSupport
             let plain = try client.post("/telemetry", contentType: "application/json", body: Array(body.utf8))
             #expect(plain.status == 200, "\(plain.bodyText)")
             let expected = try fixture.storedEvents()
-            for (encoding, compressed) in [("gzip", Deflater.gzip(body)), ("deflate", Deflater.zlib(body)),
-                                           ("GZip", Deflater.gzip(body)), ("identity", Array(body.utf8))] {
+            for (encoding, compressed) in [
+                ("gzip", Deflater.gzip(body)), ("deflate", Deflater.zlib(body)),
+                ("GZip", Deflater.gzip(body)), ("identity", Array(body.utf8)),
+            ] {
                 try fixture.deleteStream()
-                let response = try client.post("/telemetry", contentType: "application/json", encoding: encoding, body: compressed)
+                let response = try client.post(
+                    "/telemetry", contentType: "application/json", encoding: encoding, body: compressed)
                 #expect(response.status == 200, "\(encoding): \(response.bodyText)")
                 #expect(response.bodyText == plain.bodyText || body == single, "\(encoding)")
                 #expect(try fixture.storedEvents() == expected, "\(encoding)")
@@ -51,10 +56,16 @@ import TestSupport
         let small = try GatewayFixture(gatewayArguments: ["--max-decoded-body", "1000"])
         let exact = #"{"device_id":"d","value":1,"unit":""# + String(repeating: "x", count: 1000 - 37) + #""}"#
         #expect(exact.utf8.count == 1000)
-        #expect(try small.client().post("/telemetry", contentType: "application/json", encoding: "gzip",
-                                        body: Deflater.gzip(exact)).status == 200)
-        #expect(try small.client().post("/telemetry", contentType: "application/json", encoding: "gzip",
-                                        body: Deflater.gzip(exact + " ")).status == 413)
+        #expect(
+            try small.client().post(
+                "/telemetry", contentType: "application/json", encoding: "gzip",
+                body: Deflater.gzip(exact)
+            ).status == 200)
+        #expect(
+            try small.client().post(
+                "/telemetry", contentType: "application/json", encoding: "gzip",
+                body: Deflater.gzip(exact + " ")
+            ).status == 413)
     }
 
     /// Corrupt, truncated and trailing-garbage streams are 400 with the reason; nothing is stored.
@@ -73,7 +84,8 @@ import TestSupport
             ("gzip", Deflater.gzip(#"{"device_id":"d"}"#), "value: required"),
         ]
         for (encoding, body, message) in cases {
-            let response = try client.post("/telemetry", contentType: "application/json", encoding: encoding, body: body)
+            let response = try client.post(
+                "/telemetry", contentType: "application/json", encoding: encoding, body: body)
             #expect(response.status == 400)
             #expect(response.json["error"] as? String == message)
         }
@@ -87,15 +99,17 @@ import TestSupport
         for coding in ["br", "zstd", "gzip, gzip", "compress"] {
             // The unread body cannot be skipped, so the gateway closes after answering: one connection each.
             let client = try fixture.client()
-            try client.send("POST /telemetry HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                + "Content-Encoding: \(coding)\r\nExpect: 100-continue\r\nContent-Length: 100\r\n\r\n")
+            try client.send(
+                "POST /telemetry HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                    + "Content-Encoding: \(coding)\r\nExpect: 100-continue\r\nContent-Length: 100\r\n\r\n")
             let response = try client.readResponse()
             #expect(response.status == 415, "\(coding)")
             #expect(response.header("accept-encoding") == "gzip, deflate")
             #expect(response.json["error"] as? String == "Content-Encoding must be gzip, deflate or identity")
         }
         let fresh = try fixture.client()
-        let withBody = try fresh.post("/telemetry", contentType: "application/json", encoding: "br", body: Array(Payload.event().utf8))
+        let withBody = try fresh.post(
+            "/telemetry", contentType: "application/json", encoding: "br", body: Array(Payload.event().utf8))
         #expect(withBody.status == 415)
         #expect(withBody.header("accept-encoding") == "gzip, deflate")
         #expect(try fixture.storedCount() == 0)
@@ -108,8 +122,9 @@ import TestSupport
         let gzip = Deflater.gzip(Self.batch)
         let half = gzip.count / 2
         let client = try fixture.client()
-        var request = Array(("POST /telemetry HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-            + "Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n").utf8)
+        var request = Array(
+            ("POST /telemetry HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                + "Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n").utf8)
         for chunk in [Array(gzip[0..<half]), Array(gzip[half...])] {
             request += Array("\(String(chunk.count, radix: 16))\r\n".utf8) + chunk + Array("\r\n".utf8)
         }

@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Outcomes of many requests, collected from several client threads.
 final class LoadTally: @unchecked Sendable {
@@ -46,7 +46,10 @@ final class LoadTally: @unchecked Sendable {
             guard let client = try? RawHTTPClient(port: port) else { return tally.recordTransportError() }
             for request in 0..<100 {
                 let started = ContinuousClock.now
-                guard let response = try? client.postJSON("/telemetry", Payload.event("load-\(worker)", value: Double(request))) else {
+                guard
+                    let response = try? client.postJSON(
+                        "/telemetry", Payload.event("load-\(worker)", value: Double(request)))
+                else {
                     return tally.recordTransportError()
                 }
                 tally.record(response, elapsed: .now - started)
@@ -61,8 +64,9 @@ final class LoadTally: @unchecked Sendable {
     /// Redis SIGKILLed under load: clients see only 200s and fast 503s, the gateway survives, every acknowledged
     /// event is in the stream once Redis restarts from its AOF, and 200s resume within 2 s of the restart.
     @Test func redisKilledUnderLoad() throws {
-        let fixture = try GatewayFixture(gatewayArguments: ["--redis-timeout", "1"],
-                                         redisArguments: ["--appendonly", "yes", "--appendfsync", "always"])
+        let fixture = try GatewayFixture(
+            gatewayArguments: ["--redis-timeout", "1"],
+            redisArguments: ["--appendonly", "yes", "--appendfsync", "always"])
         let tally = LoadTally()
         let port = fixture.gateway.port
         let stop = Atomic<Bool>(false)
@@ -76,7 +80,10 @@ final class LoadTally: @unchecked Sendable {
                 while !stop.load(ordering: .relaxed) {
                     sequence += 1
                     let started = ContinuousClock.now
-                    guard let connection = client, let response = try? connection.postJSON("/telemetry", Payload.event("k\(worker)", value: Double(sequence))) else {
+                    guard let connection = client,
+                        let response = try? connection.postJSON(
+                            "/telemetry", Payload.event("k\(worker)", value: Double(sequence)))
+                    else {
                         tally.recordTransportError()
                         client = try? RawHTTPClient(port: port, timeout: .seconds(5))
                         continue
@@ -130,9 +137,10 @@ final class LoadTally: @unchecked Sendable {
         #expect(refused.header("retry-after") != nil)
         #expect(try client.request("GET", "/health").json["redis"] as? String == "down")
         try redis.restart()
-        #expect(waitUntil(timeout: .seconds(5)) {
-            (try? client.postJSON("/telemetry", Payload.event()).status) == 200
-        })
+        #expect(
+            waitUntil(timeout: .seconds(5)) {
+                (try? client.postJSON("/telemetry", Payload.event()).status) == 200
+            })
     }
 
     /// With Redis paused and `--queue-size 4`, requests beyond the 4 pending events get 503 "queue full" at once;
@@ -152,7 +160,8 @@ final class LoadTally: @unchecked Sendable {
             }
             let elapsed = ContinuousClock.now - started
             tally.record(response, elapsed: elapsed)
-            if response.status == 503, (response.json["error"] as? String) == "queue full", elapsed < .milliseconds(500) {
+            if response.status == 503, (response.json["error"] as? String) == "queue full", elapsed < .milliseconds(500)
+            {
                 fastQueueFull.add(1, ordering: .relaxed)
             }
         }
@@ -172,7 +181,10 @@ final class LoadTally: @unchecked Sendable {
             concurrently(16) { worker in
                 guard let client = try? RawHTTPClient(port: port) else { return }
                 for sequence in 0..<100_000 {
-                    guard let response = try? client.postJSON("/telemetry", Payload.event("t\(worker)", value: Double(sequence))) else {
+                    guard
+                        let response = try? client.postJSON(
+                            "/telemetry", Payload.event("t\(worker)", value: Double(sequence)))
+                    else {
                         return  // the gateway closed the connection while draining
                     }
                     tally.record(response, elapsed: .zero)
@@ -215,11 +227,14 @@ final class LoadTally: @unchecked Sendable {
         }
         #expect(refused > 0)
         held.removeAll()
-        #expect(waitUntil(timeout: .seconds(5)) {
-            (try? fixture.client(timeout: .seconds(2)).request("GET", "/health").status) == 200
-        })
+        #expect(
+            waitUntil(timeout: .seconds(5)) {
+                (try? fixture.client(timeout: .seconds(2)).request("GET", "/health").status) == 200
+            })
         let metrics = try fixture.client().request("GET", "/metrics").bodyText
-        let line = metrics.split(separator: "\n").first { $0.hasPrefix("gateway_connections_refused_total{reason=\"descriptors\"}") }
+        let line = metrics.split(separator: "\n").first {
+            $0.hasPrefix("gateway_connections_refused_total{reason=\"descriptors\"}")
+        }
         #expect(line.map { !$0.hasSuffix(" 0") } == true, "\(String(describing: line))")
         #expect(try fixture.client().postJSON("/telemetry", Payload.event()).status == 200)
     }
@@ -230,12 +245,14 @@ final class LoadTally: @unchecked Sendable {
         let fixture = try GatewayFixture(gatewayArguments: ["--max-connections", "1"])
         var admitted: RawHTTPClient?
         // The fixture's own readiness probe may still hold the only slot for a moment.
-        #expect(waitUntil(timeout: .seconds(5)) {
-            guard let client = try? fixture.client(timeout: .seconds(2)),
-                  (try? client.request("GET", "/health").status) == 200 else { return false }
-            admitted = client
-            return true
-        })
+        #expect(
+            waitUntil(timeout: .seconds(5)) {
+                guard let client = try? fixture.client(timeout: .seconds(2)),
+                    (try? client.request("GET", "/health").status) == 200
+                else { return false }
+                admitted = client
+                return true
+            })
         let refused = try fixture.client(timeout: .seconds(5))
         Self.expectConnectionRefusal(try refused.readResponse(), "too many connections")
         #expect(refused.readToEnd().ending == .eof)

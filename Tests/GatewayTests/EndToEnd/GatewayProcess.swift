@@ -17,18 +17,22 @@ final class GatewayProcess: @unchecked Sendable {
         port = try TestEnvironment.freePort()
         directory = TestEnvironment.temporaryDirectory("gateway")
         let binary = try Self.binaryPath()
-        let all = ["--host", "127.0.0.1", "--port", String(port), "--redis", redisURL, "--log-level", "debug"] + arguments
+        let all =
+            ["--host", "127.0.0.1", "--port", String(port), "--redis", redisURL, "--log-level", "debug"] + arguments
         if let shellPrefix {
-            let quoted = ([binary] + all).map { "'\($0.replacingOccurrences(of: "'", with: "'\\''"))'" }.joined(separator: " ")
-            process = try ManagedProcess(executable: "/bin/sh", arguments: ["-c", "\(shellPrefix); exec \(quoted)"],
-                                         logPath: directory + "/gateway.log")
+            let quoted = ([binary] + all).map { "'\($0.replacingOccurrences(of: "'", with: "'\\''"))'" }.joined(
+                separator: " ")
+            process = try ManagedProcess(
+                executable: "/bin/sh", arguments: ["-c", "\(shellPrefix); exec \(quoted)"],
+                logPath: directory + "/gateway.log")
         } else {
             process = try ManagedProcess(executable: binary, arguments: all, logPath: directory + "/gateway.log")
         }
         let port = self.port
         let up = waitUntil(timeout: .seconds(15)) {
             guard let client = try? RawHTTPClient(port: port, timeout: .seconds(2)),
-                  let response = try? client.request("GET", "/health") else { return false }
+                let response = try? client.request("GET", "/health")
+            else { return false }
             return !waitForRedis || response.bodyText.contains("\"redis\":\"up\"")
         }
         guard up else { throw HarnessError("gateway did not come up on port \(port):\n\(process.log)") }
@@ -46,7 +50,10 @@ final class GatewayProcess: @unchecked Sendable {
     static func binaryPath() throws -> String {
         if let path = ProcessInfo.processInfo.environment["TELEMETRY_GATEWAY_BINARY"] { return path }
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        for candidate in [bundleDirectory + "/telemetry-gateway", FileManager.default.currentDirectoryPath + "/.build/debug/telemetry-gateway"]
+        for candidate in [
+            bundleDirectory + "/telemetry-gateway",
+            FileManager.default.currentDirectoryPath + "/.build/debug/telemetry-gateway",
+        ]
         where access(candidate, X_OK) == 0 {
             return candidate
         }

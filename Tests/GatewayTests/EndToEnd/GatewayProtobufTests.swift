@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Protobuf bodies against the real executable and Redis: stored exactly as the same events sent as JSON, in
 /// either media type name, plain or compressed; refused with the decoder's message, storing nothing.
@@ -36,7 +36,8 @@ import TestSupport
         let client = try fixture.client()
         for body in ProtobufFixture.invalid {
             for (encoding, bytes) in [(nil, body.body), ("gzip", Deflater.compress(body.body, .gzip))] {
-                let response = try client.post("/telemetry", contentType: "application/x-protobuf", encoding: encoding, body: bytes)
+                let response = try client.post(
+                    "/telemetry", contentType: "application/x-protobuf", encoding: encoding, body: bytes)
                 #expect(response.status == 400, "\(body.name)")
                 #expect(response.json["error"] as? String == body.error, "\(body.name)")
             }
@@ -50,9 +51,11 @@ import TestSupport
     /// Other media types are 415 naming the three accepted ones.
     @Test func otherMediaTypesAre415() throws {
         let fixture = try GatewayFixture()
-        let response = try fixture.client().post("/telemetry", contentType: "application/x-protobuffer", body: [0x0A, 0x00])
+        let response = try fixture.client().post(
+            "/telemetry", contentType: "application/x-protobuffer", body: [0x0A, 0x00])
         #expect(response.status == 415)
-        #expect(response.json["error"] as? String
-            == "Content-Type must be application/json, application/x-protobuf or application/protobuf")
+        #expect(
+            response.json["error"] as? String
+                == "Content-Type must be application/json, application/x-protobuf or application/protobuf")
     }
 }

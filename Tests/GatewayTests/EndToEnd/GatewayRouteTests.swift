@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every route and status of the HTTP contract, against the real executable and a real Redis.
 @Suite struct GatewayRouteTests {
@@ -34,17 +34,21 @@ import TestSupport
         _ = try client.request("GET", "/metrics")
         // Scrapes are counted too (each one shows in the next).
         let text = try client.request("GET", "/metrics").bodyText
-        for name in ["gateway_http_requests_total{route=\"telemetry\",code=\"200\"} 1", "gateway_events_stored_total 1",
-                     "gateway_events_rejected_total{reason=\"invalid\"}", "gateway_queue_depth", "gateway_redis_up 1",
-                     "gateway_redis_inflight", "gateway_redis_batch_size_bucket", "gateway_request_duration_seconds_bucket",
-                     "gateway_connections_open", "gateway_uptime_seconds", "# TYPE gateway_request_duration_seconds histogram",
-                     "gateway_http_requests_total{route=\"metrics\",code=\"200\"}"] {
+        for name in [
+            "gateway_http_requests_total{route=\"telemetry\",code=\"200\"} 1", "gateway_events_stored_total 1",
+            "gateway_events_rejected_total{reason=\"invalid\"}", "gateway_queue_depth", "gateway_redis_up 1",
+            "gateway_redis_inflight", "gateway_redis_batch_size_bucket", "gateway_request_duration_seconds_bucket",
+            "gateway_connections_open", "gateway_uptime_seconds", "# TYPE gateway_request_duration_seconds histogram",
+            "gateway_http_requests_total{route=\"metrics\",code=\"200\"}",
+        ] {
             #expect(text.contains(name), "missing \(name)")
         }
 
         let json = try client.request("GET", "/metrics", headers: ["Accept: application/json"]).json
-        for key in ["samples_processed", "samples_dropped", "queue_depth", "latency_p50_ms", "latency_p95_ms",
-                    "latency_p99_ms", "latency_max_ms", "uptime_seconds", "thread_pool"] {
+        for key in [
+            "samples_processed", "samples_dropped", "queue_depth", "latency_p50_ms", "latency_p95_ms",
+            "latency_p99_ms", "latency_max_ms", "uptime_seconds", "thread_pool",
+        ] {
             #expect(json[key] != nil, "missing \(key)")
         }
         let pool = json["thread_pool"] as? [String: Any] ?? [:]
@@ -74,7 +78,9 @@ import TestSupport
     @Test func badRequestsStoreNothing() throws {
         let fixture = try GatewayFixture(gatewayArguments: ["--max-body", "1000"])
         let client = try fixture.client()
-        #expect(try client.request("POST", "/telemetry", headers: ["Content-Type: text/plain"], body: Payload.event()).status == 415)
+        #expect(
+            try client.request("POST", "/telemetry", headers: ["Content-Type: text/plain"], body: Payload.event())
+                .status == 415)
         #expect(try client.request("POST", "/telemetry", body: Payload.event()).status == 415)
         #expect(try client.postJSON("/telemetry", "").status == 400)
         #expect(try client.postJSON("/telemetry", "{\"device_id\":").status == 400)
@@ -83,7 +89,9 @@ import TestSupport
         #expect(oversized.status == 413)
         #expect(oversized.json["ok"] as? Bool == false)
         // The JSON parameters of the media type are accepted.
-        #expect(try client.postJSON("/telemetry", Payload.event(), contentType: "application/JSON; charset=utf-8").status == 200)
+        #expect(
+            try client.postJSON("/telemetry", Payload.event(), contentType: "application/JSON; charset=utf-8").status
+                == 200)
         #expect(try fixture.storedCount() == 1)
     }
 
@@ -116,7 +124,8 @@ import TestSupport
         let fixture = try GatewayFixture()
         let client = try fixture.client()
         var body = Array(#"{"device_id":"d"#.utf8) + [0xC3, 0x28] + Array(#"","value":1}"#.utf8)
-        let head = "POST /telemetry HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+        let head =
+            "POST /telemetry HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
         body = Array(head.utf8) + body
         try client.send(body)
         #expect(try client.readResponse().status == 400)
@@ -132,15 +141,19 @@ import TestSupport
         let id = single.json["id"] as? String ?? ""
         #expect(single.json["ok"] as? Bool == true)
         let redis = try fixture.redis.client()
-        guard case .array(let entries) = try redis.command("XRANGE", fixture.stream, id, id), case .array(let parts)? = entries.first,
-              case .array(let fields) = parts[1] else {
+        guard case .array(let entries) = try redis.command("XRANGE", fixture.stream, id, id),
+            case .array(let parts)? = entries.first,
+            case .array(let fields) = parts[1]
+        else {
             Issue.record("entry \(id) not found")
             return
         }
         let values = fields.compactMap(\.string)
         #expect(values[0...3] == ["device_id", "dev-9", "priority", "HIGH"])
         #expect(values[4] == "data")
-        #expect(values[5].hasPrefix(#"{"device_id":"dev-9","value":21.5,"unit":"celsius","priority":"HIGH","received_at":""#))
+        #expect(
+            values[5].hasPrefix(
+                #"{"device_id":"dev-9","value":21.5,"unit":"celsius","priority":"HIGH","received_at":""#))
 
         let batch = try client.postJSON("/telemetry", Payload.batch(100))
         #expect(batch.status == 200)
@@ -188,11 +201,15 @@ import TestSupport
     }
 
     /// Bad flags and values exit with status 2 and one line on stderr; --help exits 0.
-    @Test(arguments: [["--port", "70000"], ["--workers", "0"], ["--nope"], ["--redis", "http://x"], ["--header-timeout", "-1"], ["--port"]])
+    @Test(arguments: [
+        ["--port", "70000"], ["--workers", "0"], ["--nope"], ["--redis", "http://x"], ["--header-timeout", "-1"],
+        ["--port"],
+    ])
     func badFlagsExitWithStatus2(arguments: [String]) throws {
         let directory = TestEnvironment.temporaryDirectory("flags")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let process = try ManagedProcess(executable: GatewayProcess.binaryPath(), arguments: arguments, logPath: directory + "/log")
+        let process = try ManagedProcess(
+            executable: GatewayProcess.binaryPath(), arguments: arguments, logPath: directory + "/log")
         #expect(process.waitForExit() == 2)
         let lines = process.log.split(separator: "\n")
         #expect(lines.count == 1, "\(process.log)")
@@ -201,7 +218,8 @@ import TestSupport
     @Test func helpExitsZero() throws {
         let directory = TestEnvironment.temporaryDirectory("help")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let process = try ManagedProcess(executable: GatewayProcess.binaryPath(), arguments: ["--help"], logPath: directory + "/log")
+        let process = try ManagedProcess(
+            executable: GatewayProcess.binaryPath(), arguments: ["--help"], logPath: directory + "/log")
         #expect(process.waitForExit() == 0)
         #expect(process.log.contains("--queue-size"))
         #expect(process.log.contains("TELEMETRY_"))

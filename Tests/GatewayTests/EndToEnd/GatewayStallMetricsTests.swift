@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Where requests are processed (inline on the reactor or on a consumer) and the metrics that make waits visible.
 @Suite struct GatewayStallMetricsTests {
@@ -29,7 +29,8 @@ import TestSupport
         #expect((Self.value(text, "gateway_event_loop_tick_seconds_count") ?? 0) >= 6)
         #expect((Self.value(text, "gateway_request_receive_seconds_count") ?? 0) >= 6)
         // Nothing stalled: every lag observation is under 100 ms.
-        #expect(Self.value(text, "gateway_event_loop_lag_seconds_bucket{le=\"0.1\"}")
+        #expect(
+            Self.value(text, "gateway_event_loop_lag_seconds_bucket{le=\"0.1\"}")
                 == Self.value(text, "gateway_event_loop_lag_seconds_count"))
     }
 

@@ -6,8 +6,9 @@ import Testing
 /// count before anything reaches Redis.
 @Suite struct AdmissionSettleTests {
     private func batch(_ count: Int, priority: TelemetryPriority = .medium) -> TelemetryBatch {
-        TelemetryBatch(events: (0..<count).map { _ in TelemetryEvent(deviceID: [0x61], priority: priority, data: []) },
-                       isArray: true)
+        TelemetryBatch(
+            events: (0..<count).map { _ in TelemetryEvent(deviceID: [0x61], priority: priority, data: []) },
+            isArray: true)
     }
 
     /// Extra events are reserved when they fit, and the estimate's surplus is released.

@@ -6,7 +6,9 @@ import Testing
 @Suite struct BodyInflaterTests {
     private let text = String(repeating: #"{"device_id":"sensor-1","value":21.5,"unit":"celsius"}"#, count: 50)
 
-    private func inflate(_ input: [UInt8], _ coding: BodyFormat.ContentCoding, limit: Int = 1 << 20)
+    private func inflate(
+        _ input: [UInt8], _ coding: BodyFormat.ContentCoding, limit: Int = 1 << 20
+    )
         -> Result<[UInt8], BodyInflater.Failure>
     {
         let inflater = BodyInflater(maxDecodedBytes: limit)
@@ -16,8 +18,10 @@ import Testing
     /// Both framings give back the original bytes, and one inflater serves both in turn.
     @Test func roundTripsGzipAndZlib() throws {
         let inflater = BodyInflater(maxDecodedBytes: 1 << 20)
-        for (input, coding) in [(Deflater.gzip(text), BodyFormat.ContentCoding.gzip), (Deflater.zlib(text), .deflate),
-                                (Deflater.gzip("{}"), .gzip), (Deflater.gzip(text), .gzip)] {
+        for (input, coding) in [
+            (Deflater.gzip(text), BodyFormat.ContentCoding.gzip), (Deflater.zlib(text), .deflate),
+            (Deflater.gzip("{}"), .gzip), (Deflater.gzip(text), .gzip),
+        ] {
             let result = input.withUnsafeBytes { inflater.withInflated($0, coding: coding) { Array($0) } }
             #expect(try result.get() == Array((input.count < 30 ? "{}" : text).utf8))
         }
@@ -53,7 +57,9 @@ import Testing
     @Test func brokenStreams() throws {
         let gzip = Deflater.gzip(text)
         for cut in [1, 5, 10, gzip.count / 2, gzip.count - 8, gzip.count - 1] {
-            #expect(inflate(Array(gzip[0..<cut]), .gzip) == .failure(.corrupt("body: truncated gzip stream")), "cut at \(cut)")
+            #expect(
+                inflate(Array(gzip[0..<cut]), .gzip) == .failure(.corrupt("body: truncated gzip stream")),
+                "cut at \(cut)")
         }
         var badCRC = gzip
         badCRC[gzip.count - 8] ^= 0xFF
@@ -61,15 +67,20 @@ import Testing
         var badLength = gzip
         badLength[gzip.count - 1] ^= 0x01
         #expect(inflate(badLength, .gzip) == .failure(.corrupt("body: invalid gzip stream (incorrect length check)")))
-        #expect(inflate(Array(text.utf8), .gzip) == .failure(.corrupt("body: invalid gzip stream (incorrect header check)")))
-        #expect(inflate(gzip + [0x00], .gzip) == .failure(.corrupt("body: 1 bytes of trailing data after the gzip stream")))
+        #expect(
+            inflate(Array(text.utf8), .gzip) == .failure(.corrupt("body: invalid gzip stream (incorrect header check)"))
+        )
+        #expect(
+            inflate(gzip + [0x00], .gzip) == .failure(.corrupt("body: 1 bytes of trailing data after the gzip stream")))
         #expect(inflate(gzip, .deflate) == .failure(.corrupt("body: invalid zlib stream (incorrect header check)")))
 
         let zlib = Deflater.zlib(text)
         var badAdler = zlib
         badAdler[zlib.count - 1] ^= 0xFF
         #expect(inflate(badAdler, .deflate) == .failure(.corrupt("body: invalid zlib stream (incorrect data check)")))
-        #expect(inflate(zlib + zlib, .deflate) == .failure(.corrupt("body: \(zlib.count) bytes of trailing data after the zlib stream")))
+        #expect(
+            inflate(zlib + zlib, .deflate)
+                == .failure(.corrupt("body: \(zlib.count) bytes of trailing data after the zlib stream")))
         #expect(inflate(Array(zlib.dropLast(4)), .deflate) == .failure(.corrupt("body: truncated zlib stream")))
         #expect(inflate([], .gzip) == .failure(.corrupt("body: empty gzip stream")))
     }

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 
 @testable import Gateway
 
@@ -19,7 +19,8 @@ import TestSupport
             for _ in 0..<200 {
                 let plainOnly = Bool.random(using: &generator)
                 let bytes = (0..<length).map { _ in
-                    plainOnly ? UInt8.random(in: 0x20...0x7E, using: &generator)
+                    plainOnly
+                        ? UInt8.random(in: 0x20...0x7E, using: &generator)
                         : alphabet.randomElement(using: &generator)!
                 }
                 var expected: [UInt8] = []
@@ -35,10 +36,13 @@ import TestSupport
         let cases: [(Int64, String)] = [
             (86_399_999_999, "1970-01-01T23:59:59.999999Z"), (86_400_000_000, "1970-01-02T00:00:00.000000Z"),
             (86_400_000_001, "1970-01-02T00:00:00.000001Z"), (-1, "1969-12-31T23:59:59.999999Z"),
-            (1_764_561_600_000_000, "2025-12-01T04:00:00.000000Z"), (951_782_400_000_000, "2000-02-29T00:00:00.000000Z"),
+            (1_764_561_600_000_000, "2025-12-01T04:00:00.000000Z"),
+            (951_782_400_000_000, "2000-02-29T00:00:00.000000Z"),
         ]
         for (micros, text) in cases {
-            let bytes = scratch.write(maxBytes: EventJSONWriter.timestampBytes) { $0.appendTimestamp(epochMicroseconds: micros) }
+            let bytes = scratch.write(maxBytes: EventJSONWriter.timestampBytes) {
+                $0.appendTimestamp(epochMicroseconds: micros)
+            }
             #expect(String(decoding: bytes, as: UTF8.self) == text)
         }
     }

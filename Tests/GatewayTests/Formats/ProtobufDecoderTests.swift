@@ -1,11 +1,13 @@
 import Gateway
-import Testing
 import TestSupport
+import Testing
 
 /// The hand-written protobuf decoder against bodies encoded by the reference implementation: every valid body
 /// stores exactly the events the JSON path would, every malformed one is refused with its message.
 @Suite struct ProtobufDecoderTests {
-    private func decode(_ body: [UInt8], limits: TelemetryLimits = .init()) -> Result<TelemetryBatch, TelemetryValidationError> {
+    private func decode(
+        _ body: [UInt8], limits: TelemetryLimits = .init()
+    ) -> Result<TelemetryBatch, TelemetryValidationError> {
         let decoder = ProtobufTelemetryDecoder(limits: limits)
         return withGuardedBytes(body) { bytes in
             Result { () throws(TelemetryValidationError) in
@@ -22,12 +24,14 @@ import TestSupport
         let batch = try decode(fixture.body).get()
         #expect(batch.isArray)
         let events = batch.events.map {
-            ProtobufFixture.Event(deviceID: String(decoding: $0.deviceID, as: UTF8.self), priority: $0.priority.rawValue,
-                                  data: String(decoding: $0.data, as: UTF8.self))
+            ProtobufFixture.Event(
+                deviceID: String(decoding: $0.deviceID, as: UTF8.self), priority: $0.priority.rawValue,
+                data: String(decoding: $0.data, as: UTF8.self))
         }
         let expected = fixture.events!.map {
-            ProtobufFixture.Event(deviceID: $0.deviceID, priority: $0.priority,
-                                  data: String($0.data.dropLast()) + Self.receivedAtMember)
+            ProtobufFixture.Event(
+                deviceID: $0.deviceID, priority: $0.priority,
+                data: String($0.data.dropLast()) + Self.receivedAtMember)
         }
         #expect(events == expected)
     }
@@ -77,7 +81,9 @@ import TestSupport
     @Test func randomBytesNeverCrash() {
         var generator = SeededGenerator(seed: 10)
         for _ in 0..<5_000 {
-            let body = (0..<Int.random(in: 1...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let body = (0..<Int.random(in: 1...64, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
             if case .success(let batch) = decode(body) {
                 #expect(batch.events.allSatisfy { !$0.deviceID.isEmpty })
             }
@@ -96,19 +102,23 @@ import TestSupport
             [number << 3 | 1] + withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init)
         }
         let controls = [UInt8](repeating: 0x01, count: 60)
-        var sample = double(2, -2.2250738585072014e-308) + field(3, controls) + field(5, [UInt8](repeating: 0x1F, count: 100))
+        var sample =
+            double(2, -2.2250738585072014e-308) + field(3, controls) + field(5, [UInt8](repeating: 0x1F, count: 100))
         for index in 0..<12 {
             let key = [UInt8(ascii: "a") + UInt8(index)] + [UInt8](repeating: 0x7F, count: 40)
             let value = index % 2 == 0 ? field(1, controls) : double(2, -1.7976931348623157e308)
             sample += field(7, field(1, key) + field(2, value))
         }
-        let body = field(1, []) + [0x0A, UInt8(sample.count & 0x7F | 0x80), UInt8(sample.count >> 7)] + sample
+        let body =
+            field(1, []) + [0x0A, UInt8(sample.count & 0x7F | 0x80), UInt8(sample.count >> 7)] + sample
             + field(2, Array("d".utf8))
         let batch = try decode(body).get()
         #expect(batch.events.count == 2)
         let stored = batch.events[1].data
         #expect(stored.count > 2_000)
-        let json = "[" + String(decoding: stored.dropLast(TelemetryFixtures.receivedAtText.utf8.count + 18), as: UTF8.self) + "}]"
+        let json =
+            "[" + String(decoding: stored.dropLast(TelemetryFixtures.receivedAtText.utf8.count + 18), as: UTF8.self)
+            + "}]"
         let fromJSON = try decodeGuarded(json).get()
         #expect(fromJSON.events[0].data == stored)
     }

@@ -31,7 +31,8 @@ struct ProtobufFixture: CustomStringConvertible, Sendable {
             let events = (entry["events"] as? [[String: String]])?.map {
                 Event(deviceID: $0["device_id"]!, priority: $0["priority"]!, data: $0["data"]!)
             }
-            return ProtobufFixture(name: entry["name"] as! String, body: body, events: events, error: entry["error"] as? String)
+            return ProtobufFixture(
+                name: entry["name"] as! String, body: body, events: events, error: entry["error"] as? String)
         }
     }()
 

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 
 @testable import Gateway
 
@@ -17,7 +17,8 @@ import TestSupport
         for piece in pieces {
             for prefix in 0..<20 {
                 for suffix in [0, 1, 9] {
-                    let bytes = [UInt8](repeating: 0x61, count: prefix) + piece + [UInt8](repeating: 0x62, count: suffix)
+                    let bytes =
+                        [UInt8](repeating: 0x61, count: prefix) + piece + [UInt8](repeating: 0x62, count: suffix)
                     #expect(check(bytes) == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
                 }
             }
@@ -25,7 +26,8 @@ import TestSupport
         var generator = SeededGenerator(seed: 8)
         for _ in 0..<20_000 {
             let bytes = (0..<Int.random(in: 0...24, using: &generator)).map { _ in
-                Bool.random(using: &generator) ? UInt8.random(in: 0x20...0x7E, using: &generator)
+                Bool.random(using: &generator)
+                    ? UInt8.random(in: 0x20...0x7E, using: &generator)
                     : UInt8.random(in: 0...255, using: &generator)
             }
             #expect(check(bytes) == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")

@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The real gateway with `--spool-dir` and a real Redis that dies: a 200 means durable, whatever happens to Redis or
 /// to the gateway itself.
@@ -20,7 +20,9 @@ import TestSupport
         let stop = StopFlag()
         let port = gateway.port
         let load = Background {
-            postEvents(port: port, devicePrefix: "outage", workers: 8, batch: { $0 % 2 == 0 ? 1 : 10 }, into: tally, until: stop)
+            postEvents(
+                port: port, devicePrefix: "outage", workers: 8, batch: { $0 % 2 == 0 ? 1 : 10 }, into: tally,
+                until: stop)
         }
         usleep(500_000)
         redis.kill()
@@ -63,8 +65,9 @@ import TestSupport
         let stop = StopFlag()
         let port = first.port
         let load = Background {
-            postEvents(port: port, devicePrefix: "crash", workers: 4, batch: { _ in 50 }, into: tally, until: stop,
-                       stopOnTransportError: true)
+            postEvents(
+                port: port, devicePrefix: "crash", workers: 4, batch: { _ in 50 }, into: tally, until: stop,
+                stopOnTransportError: true)
         }
         usleep(800_000)
         first.process.signal(SIGKILL)
@@ -77,8 +80,9 @@ import TestSupport
         // 2. Restarted: everything acknowledged is there again; then Redis returns and the gateway is killed as soon
         //    as forwarding has begun.
         let second = try GatewayProcess(redisURL: redis.url, arguments: arguments, waitForRedis: false)
-        #expect(waitUntil(timeout: .seconds(5)) { (second.health["spool_events"] as? Int ?? 0) >= spooled },
-                "\(second.health) for \(spooled) acknowledged")
+        #expect(
+            waitUntil(timeout: .seconds(5)) { (second.health["spool_events"] as? Int ?? 0) >= spooled },
+            "\(second.health) for \(spooled) acknowledged")
         try redis.restart()
         var caughtForwarding = false
         _ = waitUntil(timeout: .seconds(10)) {

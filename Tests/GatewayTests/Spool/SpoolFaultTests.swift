@@ -1,13 +1,14 @@
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// Limits and disk faults: a full spool and a full filesystem answer 503, never a crash, never a 2xx that is not on
 /// disk, and the gateway recovers by itself.
 @Suite(.serialized) struct SpoolFaultTests {
     private static func batch(_ device: String, _ first: Int, count: Int = 20) -> String {
-        "[" + (first..<(first + count)).map { #"{"device_id":"\#(device)","value":\#($0),"sequence_id":\#($0)}"# }
+        "["
+            + (first..<(first + count)).map { #"{"device_id":"\#(device)","value":\#($0),"sequence_id":\#($0)}"# }
             .joined(separator: ",") + "]"
     }
 
@@ -19,8 +20,9 @@ import TestSupport
         redis.kill()
         let spool = TestEnvironment.temporaryDirectory("spool")
         defer { try? FileManager.default.removeItem(atPath: spool) }
-        let gateway = try GatewayProcess(redisURL: redis.url, arguments: ["--spool-dir", spool, "--spool-max-bytes", "65536"],
-                                         waitForRedis: false)
+        let gateway = try GatewayProcess(
+            redisURL: redis.url, arguments: ["--spool-dir", spool, "--spool-max-bytes", "65536"],
+            waitForRedis: false)
         let client = try gateway.client()
         let tally = AcknowledgedEvents()
         var refusal: ReceivedResponse?
@@ -52,11 +54,12 @@ import TestSupport
     func fullFilesystemAnswers503ThenRecovers() throws {
         let tmpfs = try Tmpfs(size: "256k")
         let filler = tmpfs.path + "/filler"
-        FileManager.default.createFile(atPath: filler, contents: Data(count: 200 * 1024))
+        _ = FileManager.default.createFile(atPath: filler, contents: Data(count: 200 * 1024))
         let redis = try RedisServerProcess()
         defer { redis.stop() }
         redis.kill()
-        let gateway = try GatewayProcess(redisURL: redis.url, arguments: ["--spool-dir", tmpfs.path + "/spool"], waitForRedis: false)
+        let gateway = try GatewayProcess(
+            redisURL: redis.url, arguments: ["--spool-dir", tmpfs.path + "/spool"], waitForRedis: false)
         let client = try gateway.client()
         let tally = AcknowledgedEvents()
         var refusal: ReceivedResponse?

@@ -38,8 +38,10 @@ final class AcknowledgedEvents: @unchecked Sendable {
 /// Posts events with a unique `sequence_id` per device from several connections until told to stop; `batch(worker)`
 /// events per request (1 sends a single object). With `stopOnTransportError` a worker ends when the gateway goes
 /// away (a kill -9), else it reconnects.
-func postEvents(port: Int, devicePrefix: String, workers: Int, batch: @escaping @Sendable (Int) -> Int,
-                into tally: AcknowledgedEvents, until stop: StopFlag, stopOnTransportError: Bool = false) {
+func postEvents(
+    port: Int, devicePrefix: String, workers: Int, batch: @escaping @Sendable (Int) -> Int,
+    into tally: AcknowledgedEvents, until stop: StopFlag, stopOnTransportError: Bool = false
+) {
     concurrently(workers) { worker in
         let device = "\(devicePrefix)-\(worker)"
         let size = batch(worker)
@@ -102,15 +104,17 @@ struct StreamAudit {
             guard case .array(let parts) = row, parts.count == 2, case .array(let fields) = parts[1] else { continue }
             entries += 1
             guard let dataIndex = fields.firstIndex(where: { $0.string == "data" }), dataIndex + 1 < fields.count,
-                  let text = fields[dataIndex + 1].string,
-                  let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                  let device = object["device_id"] as? String, let sequence = object["sequence_id"] as? Int
+                let text = fields[dataIndex + 1].string,
+                let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                let device = object["device_id"] as? String, let sequence = object["sequence_id"] as? Int
             else { continue }
             guard seen.insert("\(device)/\(sequence)").inserted else {
                 duplicates += 1
                 continue
             }
-            if let previous = last[device], previous >= sequence, !outOfOrder.contains(device) { outOfOrder.append(device) }
+            if let previous = last[device], previous >= sequence, !outOfOrder.contains(device) {
+                outOfOrder.append(device)
+            }
             last[device] = sequence
         }
         for (device, sequences) in acknowledged.sequences {

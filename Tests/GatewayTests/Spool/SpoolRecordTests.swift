@@ -5,7 +5,8 @@ import Testing
 /// The spool's record codec and framing: what goes in comes out, and damage is recognised, not decoded.
 @Suite struct SpoolRecordTests {
     static let events = [
-        TelemetryEvent(deviceID: Array("sensor-1".utf8), priority: .high, data: Array(#"{"device_id":"sensor-1","value":1}"#.utf8)),
+        TelemetryEvent(
+            deviceID: Array("sensor-1".utf8), priority: .high, data: Array(#"{"device_id":"sensor-1","value":1}"#.utf8)),
         TelemetryEvent(deviceID: Array("капля-2".utf8), priority: .medium, data: Array(#"{"value":2.5}"#.utf8)),
         TelemetryEvent(deviceID: Array("s3".utf8), priority: .low, data: []),
     ]
@@ -20,13 +21,19 @@ import Testing
     @Test func roundTrips() throws {
         let record = framed()
         let item = record.withUnsafeBytes { SegmentScan.item(in: $0, at: 0) }
-        guard case .record(let payload, let end) = item else { Issue.record("not a record: \(item)"); return }
+        guard case .record(let payload, let end) = item else {
+            Issue.record("not a record: \(item)")
+            return
+        }
         #expect(end == record.count)
-        let decoded = try #require(record.withUnsafeBytes { SpoolRecord.decode(payload: UnsafeRawBufferPointer(rebasing: $0[payload])) })
+        let decoded = try #require(
+            record.withUnsafeBytes { SpoolRecord.decode(payload: UnsafeRawBufferPointer(rebasing: $0[payload])) })
         #expect(decoded.map(\.deviceID) == Self.events.map(\.deviceID))
         #expect(decoded.map(\.priority) == Self.events.map(\.priority))
         #expect(decoded.map(\.data) == Self.events.map(\.data))
-        #expect(record.withUnsafeBytes { SpoolRecord.eventCount(payload: UnsafeRawBufferPointer(rebasing: $0[payload])) } == 3)
+        #expect(
+            record.withUnsafeBytes { SpoolRecord.eventCount(payload: UnsafeRawBufferPointer(rebasing: $0[payload])) }
+                == 3)
     }
 
     /// Records appended back to back are read back one after the other.
@@ -40,7 +47,10 @@ import Testing
             return (item, SegmentScan.item(in: raw, at: end))
         }
         #expect(first2 == .record(payload: SpoolRecord.headerBytes..<first, end: first))
-        guard case .record(_, let end)? = second else { Issue.record("no second record: \(String(describing: second))"); return }
+        guard case .record(_, let end)? = second else {
+            Issue.record("no second record: \(String(describing: second))")
+            return
+        }
         #expect(end == bytes.count)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @testable import Gateway
 
@@ -27,8 +27,9 @@ import TestSupport
             for (index, count) in records.enumerated() {
                 starts.append(bytes.count)
                 let events = (0..<count).map { event in
-                    TelemetryEvent(deviceID: Array("d\(index)".utf8), priority: .medium,
-                                   data: Array(#"{"device_id":"d\#(index)","value":\#(event)}"#.utf8))
+                    TelemetryEvent(
+                        deviceID: Array("d\(index)".utf8), priority: .medium,
+                        data: Array(#"{"device_id":"d\#(index)","value":\#(event)}"#.utf8))
                 }
                 SpoolRecord.append(events, to: &bytes)
             }
@@ -37,7 +38,7 @@ import TestSupport
         }
 
         func write(_ sequence: UInt64, _ bytes: [UInt8]) {
-            FileManager.default.createFile(atPath: segmentPath(sequence), contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: segmentPath(sequence), contents: Data(bytes))
         }
 
         func recover() throws -> SpoolRecovery.Result {
@@ -118,7 +119,7 @@ import TestSupport
         let (_, starts) = directory.writeSegment(2, records: [1, 2, 4])
         directory.write(3, SpoolSegment.magic)
         let cursor = SpoolCursor(sequence: 2, offset: starts[2])
-        FileManager.default.createFile(atPath: directory.path + "/cursor", contents: Data(cursor.encoded))
+        _ = FileManager.default.createFile(atPath: directory.path + "/cursor", contents: Data(cursor.encoded))
         let result = try directory.recover()
         #expect(result.segments.map(\.sequence) == [2])
         #expect(result.segments.map(\.events) == [4])
@@ -133,7 +134,7 @@ import TestSupport
         directory.writeSegment(4, records: [2])
         var bytes = SpoolCursor(sequence: 9, offset: 100).encoded
         bytes[12] ^= 1
-        FileManager.default.createFile(atPath: directory.path + "/cursor", contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: directory.path + "/cursor", contents: Data(bytes))
         let result = try directory.recover()
         #expect(result.cursor == SpoolCursor(sequence: 4, offset: SpoolSegment.headerBytes))
         #expect(result.segments.map(\.events) == [2])

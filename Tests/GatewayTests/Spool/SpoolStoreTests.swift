@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @testable import Gateway
 
@@ -13,14 +13,18 @@ import TestSupport
     private func openStore(maxBytes: Int = 1 << 30) throws -> SpoolStore {
         let recovered = try directory.recover()
         let fd = open(directory.path, O_RDONLY | O_DIRECTORY)
-        return SpoolStore(directory: directory.path, directoryFD: fd, maxBytes: maxBytes, recovered: recovered,
-                          logger: directory.logger, metrics: SpoolMetrics())
+        return SpoolStore(
+            directory: directory.path, directoryFD: fd, maxBytes: maxBytes, recovered: recovered,
+            logger: directory.logger, metrics: SpoolMetrics())
     }
 
     private func record(_ device: String, _ values: Range<Int>) -> [UInt8] {
         var bytes: [UInt8] = []
-        SpoolRecord.append(values.map { TelemetryEvent(deviceID: Array(device.utf8), priority: .low, data: Array("{\"v\":\($0)}".utf8)) },
-                           to: &bytes)
+        SpoolRecord.append(
+            values.map {
+                TelemetryEvent(deviceID: Array(device.utf8), priority: .low, data: Array("{\"v\":\($0)}".utf8))
+            },
+            to: &bytes)
         return bytes
     }
 
@@ -33,12 +37,18 @@ import TestSupport
         #expect(store.totalEvents == 6)
         let batch = try store.nextBatch()
         #expect(batch.records.map(\.count) == [3, 1, 2])
-        #expect(batch.records.flatMap { $0 }.map { String(decoding: $0.data, as: UTF8.self) }.prefix(2) == [#"{"v":0}"#, #"{"v":1}"#])
-        try store.acknowledge(through: SpoolCursor(sequence: batch.sequence, offset: batch.ends[1]), events: 4, spoolEmpty: false)
+        #expect(
+            batch.records.flatMap { $0 }.map { String(decoding: $0.data, as: UTF8.self) }.prefix(2) == [
+                #"{"v":0}"#, #"{"v":1}"#,
+            ])
+        try store.acknowledge(
+            through: SpoolCursor(sequence: batch.sequence, offset: batch.ends[1]), events: 4, spoolEmpty: false)
         #expect(try openStore().totalEvents == 2, "the cursor is durable")
-        try store.acknowledge(through: SpoolCursor(sequence: batch.sequence, offset: batch.ends[2]), events: 2, spoolEmpty: true)
+        try store.acknowledge(
+            through: SpoolCursor(sequence: batch.sequence, offset: batch.ends[2]), events: 2, spoolEmpty: true)
         #expect(store.segments.isEmpty)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".seg") }.isEmpty)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".seg") }.isEmpty)
         #expect(try openStore().totalEvents == 0)
     }
 
@@ -54,7 +64,9 @@ import TestSupport
         while store.segments.first?.sequence == first {
             let batch = try store.nextBatch()
             guard let end = batch.ends.last else { break }
-            try store.acknowledge(through: SpoolCursor(sequence: batch.sequence, offset: end), events: batch.eventCount, spoolEmpty: false)
+            try store.acknowledge(
+                through: SpoolCursor(sequence: batch.sequence, offset: end), events: batch.eventCount, spoolEmpty: false
+            )
             forwarded += batch.eventCount
             _ = try store.nextBatch()  // moves past the finished segment
         }
@@ -77,7 +89,8 @@ import TestSupport
         close(fd)
         let batch = try store.nextBatch()
         #expect(batch.records.map(\.count) == [2], "stops before the damage")
-        try store.acknowledge(through: SpoolCursor(sequence: batch.sequence, offset: batch.ends[0]), events: 2, spoolEmpty: false)
+        try store.acknowledge(
+            through: SpoolCursor(sequence: batch.sequence, offset: batch.ends[0]), events: 2, spoolEmpty: false)
         let skipped = try store.nextBatch()
         #expect(skipped.records.isEmpty && skipped.lostEvents == 5)
         #expect(store.metrics.corruptRecords.value == 1)

@@ -62,7 +62,7 @@ import Testing
                 }
             }
         }
-        threads.forEach { $0.join() }
+        for thread in threads { thread.join() }
         #expect(admission.pendingEvents == 0)
         #expect(admitted.load(ordering: .relaxed) > 0)
     }

@@ -72,12 +72,17 @@ import Testing
         #expect(Self.error(["--port", "65536"]) == #"--port: expected an integer 0...65535, got "65536""#)
         #expect(Self.error(["--port", "http"]) == #"--port: expected an integer 0...65535, got "http""#)
         #expect(Self.error(["--stream-maxlen", "0"]) == #"--stream-maxlen: expected an integer at least 1, got "0""#)
-        #expect(Self.error(["--header-timeout", "0"]) == #"--header-timeout: expected seconds > 0 (e.g. 10 or 0.5), got "0""#)
+        #expect(
+            Self.error(["--header-timeout", "0"])
+                == #"--header-timeout: expected seconds > 0 (e.g. 10 or 0.5), got "0""#)
         #expect(Self.error(["--body-timeout", "nan"]) != nil)
-        #expect(Self.error(["--host", "localhost"]) == #"--host: expected a numeric IPv4 or IPv6 address, got "localhost""#)
+        #expect(
+            Self.error(["--host", "localhost"]) == #"--host: expected a numeric IPv4 or IPv6 address, got "localhost""#)
         #expect(Self.error(["--stream", ""]) == "--stream: must not be empty")
         #expect(Self.error(["--stream-shards", "0"]) == #"--stream-shards: expected an integer 1...1024, got "0""#)
-        #expect(Self.error(["--stream-shards", "4", "--spool-dir", "/tmp/s"])?.hasPrefix("--stream-shards: must be 1") == true)
+        #expect(
+            Self.error(["--stream-shards", "4", "--spool-dir", "/tmp/s"])?.hasPrefix("--stream-shards: must be 1")
+                == true)
         #expect(Self.error(["--admin-token="]) == "--admin-token: must not be empty")
         #expect(Self.error(["--log-level", "loud"]) != nil)
         #expect(Self.error(["--redis", "http://x"])?.hasPrefix("--redis: ") == true)
@@ -85,6 +90,7 @@ import Testing
         #expect(Self.error(["--port"]) == "--port needs a value")
         #expect(Self.error(["serve"]) == #"unexpected argument "serve" (see --help)"#)
         #expect(Self.error([], ["TELEMETRY_PORT": "x"]) == #"TELEMETRY_PORT: expected an integer 0...65535, got "x""#)
-        #expect(Self.error([], ["TELEMETRY_WORKERS": "0"]) == #"TELEMETRY_WORKERS: expected an integer 1...256, got "0""#)
+        #expect(
+            Self.error([], ["TELEMETRY_WORKERS": "0"]) == #"TELEMETRY_WORKERS: expected an integer 1...256, got "0""#)
     }
 }

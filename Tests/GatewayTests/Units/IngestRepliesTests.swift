@@ -10,7 +10,9 @@ import Testing
     private static let queued = Result<RESPValue, RedisError>.success(.simpleString("QUEUED"))
 
     /// Feeds `results` in order and returns the verdicts, one per reply (nil until the last).
-    private static func feed(_ replies: inout IngestReplies, _ results: [Result<RESPValue, RedisError>]) -> [IngestReplies.Verdict?] {
+    private static func feed(
+        _ replies: inout IngestReplies, _ results: [Result<RESPValue, RedisError>]
+    ) -> [IngestReplies.Verdict?] {
         results.enumerated().map { replies.record($1, tag: $0) }
     }
 
@@ -48,8 +50,10 @@ import Testing
 
     /// An error inside EXEC's results is the answer: WRONGTYPE is a misconfiguration (500), OOM is transient (503).
     @Test func errorsInsideExec() {
-        for (message, status, reason) in [("WRONGTYPE wrong kind", 500, RejectReason.redisError),
-                                          ("OOM command not allowed", 503, .redisUnavailable)] {
+        for (message, status, reason) in [
+            ("WRONGTYPE wrong kind", 500, RejectReason.redisError),
+            ("OOM command not allowed", 503, .redisUnavailable),
+        ] {
             var replies = IngestReplies(eventCount: 2, isBatch: true)
             let exec: RESPValue = .array([.bulkString(Array("1-0".utf8)), .error(message)])
             let verdict = Self.feed(&replies, [Self.ok, Self.queued, Self.queued, .success(exec)]).last ?? nil
@@ -63,10 +67,14 @@ import Testing
     /// nothing.
     @Test func firstFailureWins() {
         var replies = IngestReplies(eventCount: 2, isBatch: true)
-        let verdict = Self.feed(&replies, [
-            Self.ok, .failure(.server(RedisServerError("ERR bad argument"))), Self.queued,
-            .failure(.server(RedisServerError("EXECABORT Transaction discarded"))),
-        ]).last ?? nil
+        let verdict =
+            Self.feed(
+                &replies,
+                [
+                    Self.ok, .failure(.server(RedisServerError("ERR bad argument"))), Self.queued,
+                    .failure(.server(RedisServerError("EXECABORT Transaction discarded"))),
+                ]
+            ).last ?? nil
         #expect(verdict == .rejectedByRedis(RedisServerError("ERR bad argument")))
         var single = IngestReplies(eventCount: 1, isBatch: false)
         #expect(single.record(.failure(.timeout), tag: 0) == .unavailable("redis did not answer in time"))

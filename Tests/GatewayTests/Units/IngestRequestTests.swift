@@ -20,7 +20,8 @@ import Testing
             loop = try EventLoop()
             context = IngestContext(
                 loop: loop,
-                redis: RedisRouter(loop: loop, configuration: RedisConfiguration(url: RedisURL(), commandTimeout: .seconds(1))),
+                redis: RedisRouter(
+                    loop: loop, configuration: RedisConfiguration(url: RedisURL(), commandTimeout: .seconds(1))),
                 admission: Admission(capacity: 10, highPriorityShare: 0.1), metrics: GatewayMetrics(),
                 stalls: StallMonitor(logger: Logger(level: .error)),
                 target: StreamTarget(stream: "telemetry:events", maxLength: nil), streamShards: nil,
@@ -111,7 +112,8 @@ import Testing
         let shards = StreamShards(stream: "s", count: 4)
         let devices = ["a", "b", "c", "d", "e", "a", "f", "b", "a"]
         let batch = TelemetryBatch(
-            events: devices.map { TelemetryEvent(deviceID: Array($0.utf8), priority: .medium, data: []) }, isArray: true)
+            events: devices.map { TelemetryEvent(deviceID: Array($0.utf8), priority: .medium, data: []) }, isArray: true
+        )
         let parts = Consumer.split(batch, over: shards)
         #expect(parts.map(\.events).flatMap { $0 }.sorted() == Array(devices.indices))
         #expect(Set(parts.map(\.shard)).count == parts.count)
@@ -119,6 +121,7 @@ import Testing
             #expect(part.events == part.events.sorted())
             #expect(part.events.allSatisfy { shards.shard(of: devices[$0].utf8) == part.shard })
         }
-        #expect(Consumer.split(batch, over: StreamShards(stream: "s", count: 1)).map(\.events) == [Array(devices.indices)])
+        #expect(
+            Consumer.split(batch, over: StreamShards(stream: "s", count: 1)).map(\.events) == [Array(devices.indices)])
     }
 }

@@ -46,7 +46,7 @@ import Testing
         usleep(20_000)
         #expect(finished.load(ordering: .relaxed) == 0)
         queue.close()
-        consumers.forEach { $0.join() }
+        for consumer in consumers { consumer.join() }
         #expect(finished.load(ordering: .relaxed) == 3)
     }
 
@@ -75,7 +75,7 @@ import Testing
             if next % 5 == 0 { sched_yield() }
         }
         queue.close()
-        consumers.forEach { $0.join() }
+        for consumer in consumers { consumer.join() }
         let perConsumer = taken.withLock { $0 }
         #expect(perConsumer.count == 4)
         #expect(perConsumer.flatMap { $0 }.sorted() == Array(0..<total))

@@ -68,7 +68,9 @@ final class InfluxDBProcess: @unchecked Sendable {
             else { return !process.isRunning }
             return response.status == 204
         }
-        guard up, process.isRunning else { throw HarnessError("influxd did not start on port \(port):\n\(process.log)") }
+        guard up, process.isRunning else {
+            throw HarnessError("influxd did not start on port \(port):\n\(process.log)")
+        }
     }
 
     /// Stops influxd with SIGTERM (what `systemctl stop` does) and waits for it to exit.
@@ -103,7 +105,8 @@ final class InfluxDBProcess: @unchecked Sendable {
     /// The rows of the first series of the first result, [] when there is none.
     func rows(_ statement: String) throws -> [[Any]] {
         let json = try query(statement)
-        guard let results = json["results"] as? [[String: Any]], let series = results.first?["series"] as? [[String: Any]],
+        guard let results = json["results"] as? [[String: Any]],
+            let series = results.first?["series"] as? [[String: Any]],
             let values = series.first?["values"] as? [[Any]]
         else { return [] }
         return values

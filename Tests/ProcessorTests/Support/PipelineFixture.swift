@@ -32,7 +32,8 @@ final class PipelineFixture: @unchecked Sendable {
 
     /// Entries delivered to the group and not acknowledged (XPENDING summary), 0 when the group does not exist yet.
     func pending() throws -> Int {
-        guard case .array(let summary) = try redis.client().command("XPENDING", stream, group), let first = summary.first,
+        guard case .array(let summary) = try redis.client().command("XPENDING", stream, group),
+            let first = summary.first,
             case .integer(let count) = first
         else { return 0 }
         return Int(count)
@@ -40,7 +41,9 @@ final class PipelineFixture: @unchecked Sendable {
 
     /// The dead letters, each as a dictionary of its fields.
     func deadLetters() throws -> [[String: String]] {
-        guard case .array(let entries) = try redis.client().command("XRANGE", stream + ":dead", "-", "+") else { return [] }
+        guard case .array(let entries) = try redis.client().command("XRANGE", stream + ":dead", "-", "+") else {
+            return []
+        }
         return entries.compactMap { entry in
             guard case .array(let parts) = entry, parts.count == 2, case .array(let flat) = parts[1] else { return nil }
             var fields: [String: String] = [:]
@@ -59,7 +62,10 @@ final class PipelineFixture: @unchecked Sendable {
         var seen = -1
         _ = waitUntil(timeout: timeout) {
             seen = (try? influx.count()) ?? -1
-            guard seen >= expected else { usleep(200_000); return false }
+            guard seen >= expected else {
+                usleep(200_000)
+                return false
+            }
             return (try? pending()) == 0
         }
         return seen

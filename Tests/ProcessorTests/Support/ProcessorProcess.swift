@@ -12,9 +12,12 @@ final class ProcessorProcess: @unchecked Sendable {
         port = try TestEnvironment.freePort()
         directory = TestEnvironment.temporaryDirectory("processor")
         let all =
-            ["--host", "127.0.0.1", "--port", String(port), "--redis", redisURL, "--influx", influxURL,
-             "--log-level", "debug"] + arguments
-        process = try ManagedProcess(executable: try Self.binaryPath(), arguments: all, logPath: directory + "/processor.log")
+            [
+                "--host", "127.0.0.1", "--port", String(port), "--redis", redisURL, "--influx", influxURL,
+                "--log-level", "debug",
+            ] + arguments
+        process = try ManagedProcess(
+            executable: try Self.binaryPath(), arguments: all, logPath: directory + "/processor.log")
         let port = self.port
         let up = waitUntil(timeout: .seconds(15)) {
             guard let client = try? RawHTTPClient(port: port, timeout: .seconds(2)),
@@ -89,7 +92,9 @@ struct EventWriter {
     /// `count` ordinary events spread over 50 devices.
     func addMany(_ count: Int, prefix: String = "dev") throws {
         for index in 0..<count {
-            try add(device: "\(prefix)-\(index % 50)", data: Self.data(device: "\(prefix)-\(index % 50)", value: "\(index).5"))
+            try add(
+                device: "\(prefix)-\(index % 50)",
+                data: Self.data(device: "\(prefix)-\(index % 50)", value: "\(index).5"))
         }
     }
 }

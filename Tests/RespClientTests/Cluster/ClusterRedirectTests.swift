@@ -5,7 +5,9 @@ import Testing
 @Suite struct ClusterRedirectTests {
     @Test func readsMovedAndAsk() throws {
         let moved = try #require(ClusterRedirect(RedisServerError("MOVED 3999 127.0.0.1:6381")))
-        #expect(moved == ClusterRedirect(kind: .moved, slot: HashSlot(3999)!, endpoint: .init(host: "127.0.0.1", port: 6381)))
+        #expect(
+            moved
+                == ClusterRedirect(kind: .moved, slot: HashSlot(3999)!, endpoint: .init(host: "127.0.0.1", port: 6381)))
         let ask = try #require(ClusterRedirect(RedisServerError("ASK 0 redis-2.internal:7000")))
         #expect(ask.kind == .ask && ask.slot.rawValue == 0 && ask.endpoint.host == "redis-2.internal")
     }

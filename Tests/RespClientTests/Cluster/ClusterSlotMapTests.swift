@@ -5,7 +5,9 @@ import Testing
 @Suite struct ClusterSlotMapTests {
     private func bulk(_ text: String) -> RESPValue { .bulkString(Array(text.utf8)) }
 
-    private func node(_ port: Int, _ role: String, health: String = "online", endpoint: String = "127.0.0.1")
+    private func node(
+        _ port: Int, _ role: String, health: String = "online", endpoint: String = "127.0.0.1"
+    )
         -> [RESPValue]
     {
         [
@@ -37,7 +39,10 @@ import Testing
             .map(stride(from: 0, to: items.count, by: 2).map { RESPPair(key: items[$0], value: items[$0 + 1]) })
         }
         let reply = RESPValue.array([
-            map([bulk("slots"), .array([.integer(0), .integer(16_383)]), bulk("nodes"), .array([map(node(7000, "master"))])])
+            map([
+                bulk("slots"), .array([.integer(0), .integer(16_383)]), bulk("nodes"),
+                .array([map(node(7000, "master"))]),
+            ])
         ])
         let slotMap = try ClusterSlotMap(shardsReply: reply)
         #expect(slotMap.isComplete && slotMap.primary(for: HashSlot(9000)!)?.port == 7000)

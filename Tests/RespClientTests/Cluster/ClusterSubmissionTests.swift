@@ -18,16 +18,19 @@ import Testing
         let movedTo = ClusterRedirect(Self.moved)!
         // A single command, and a MULTI block whose queued command was redirected (EXEC then aborts).
         #expect(ClusterSubmission.verdict([.failure(.server(Self.moved))]) == .redirect(movedTo))
-        #expect(ClusterSubmission.verdict([
-            .success(.simpleString("OK")), .failure(.server(Self.moved)),
-            .failure(.server(RedisServerError("EXECABORT Transaction discarded because of previous errors."))),
-        ]) == .redirect(movedTo))
+        #expect(
+            ClusterSubmission.verdict([
+                .success(.simpleString("OK")), .failure(.server(Self.moved)),
+                .failure(.server(RedisServerError("EXECABORT Transaction discarded because of previous errors."))),
+            ]) == .redirect(movedTo))
         #expect(ClusterSubmission.verdict([.failure(.server(Self.ask))]) == .redirect(ClusterRedirect(Self.ask)!))
         // A lost link may have executed part of it: never resent. Other errors and successes go to the caller.
-        #expect(ClusterSubmission.verdict([.failure(.server(Self.moved)), .failure(.connectionLost("reset"))]) == .deliver)
+        #expect(
+            ClusterSubmission.verdict([.failure(.server(Self.moved)), .failure(.connectionLost("reset"))]) == .deliver)
         #expect(ClusterSubmission.verdict([.failure(.server(RedisServerError("TRYAGAIN Multiple keys")))]) == .deliver)
-        #expect(ClusterSubmission.verdict([.failure(.server(RedisServerError("CLUSTERDOWN The cluster is down")))])
-            == .deliver)
+        #expect(
+            ClusterSubmission.verdict([.failure(.server(RedisServerError("CLUSTERDOWN The cluster is down")))])
+                == .deliver)
         #expect(ClusterSubmission.verdict([.success(.bulkString([0x31]))]) == .deliver)
     }
 
@@ -60,13 +63,15 @@ import Testing
     @Test func urlsTakeCommaSeparatedSeeds() throws {
         let url = try RedisURL(parsing: "redis://user:secret@10.0.0.1:7000,node-2:7001,[::1]:7002")
         #expect(url.host == "10.0.0.1" && url.port == 7000 && url.username == "user" && url.password == "secret")
-        #expect(url.seeds == [
-            ClusterEndpoint(host: "10.0.0.1", port: 7000), ClusterEndpoint(host: "node-2", port: 7001),
-            ClusterEndpoint(host: "::1", port: 7002),
-        ])
+        #expect(
+            url.seeds == [
+                ClusterEndpoint(host: "10.0.0.1", port: 7000), ClusterEndpoint(host: "node-2", port: 7001),
+                ClusterEndpoint(host: "::1", port: 7002),
+            ])
         #expect(url.description == "redis://user:***@10.0.0.1:7000,node-2:7001,[::1]:7002")
-        #expect(url.pointing(to: ClusterEndpoint(host: "node-2", port: 7001)) ==
-            RedisURL(host: "node-2", port: 7001, username: "user", password: "secret"))
+        #expect(
+            url.pointing(to: ClusterEndpoint(host: "node-2", port: 7001))
+                == RedisURL(host: "node-2", port: 7001, username: "user", password: "secret"))
         #expect(try RedisURL(parsing: "redis://h:1,h:2/3").database == 3)
         #expect(throws: RedisURL.ParseError.self) { try RedisURL(parsing: "redis://h:1,") }
         #expect(throws: RedisURL.ParseError.self) { try RedisURL(parsing: "redis://h:1,h:99999") }
