@@ -78,10 +78,11 @@ final class Consumer {
             request.holdsSampleCandidate = context.offerSample(last.data, from: request)
         }
         let stream = context.shards
-        let parts = Self.split(batch, over: stream.shards)
-        if parts.count == 1 {
+        // One shard (every standalone deployment without --stream-shards) needs no split: no index arrays per request.
+        let parts = stream.shards.count == 1 ? [] : Self.split(batch, over: stream.shards)
+        if parts.count <= 1 {
             if let error = submit(
-                batch.events.indices, of: batch, shard: parts[0].shard, in: stream, handler: request,
+                batch.events.indices, of: batch, shard: parts.first?.shard ?? 0, in: stream, handler: request,
                 commandCount: request.commandCount)
             {
                 if request.holdsSampleCandidate { context.sampleSettled(by: request, stored: false) }
